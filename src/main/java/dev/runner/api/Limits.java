@@ -1,0 +1,22 @@
+package dev.runner.api;
+
+/**
+ * Size limits that the schema enforces and the operator re-checks.
+ *
+ * <p>Each service runs as a Deployment named {@code <group>-<service>}. We keep that name a DNS
+ * label (at most 63 characters), not just a DNS subdomain (253): then it is also valid as a label
+ * value and as a Service name, and the ReplicaSet and Pod names Kubernetes derives from it (adding
+ * a hash and a suffix) stay valid. A service name is itself at most 40 characters so that it fits
+ * beside a group name of reasonable length, and so the CEL rules over names stay cheap.
+ */
+public final class Limits {
+  public static final int DEPLOYMENT_NAME_MAX = 63;
+  public static final int SERVICE_NAME_MAX = 40;
+  public static final int SERVICES_MAX = 200;
+  public static final int DEPENDS_ON_MAX = 50;
+  public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+  /** A Go/Kubernetes duration that is not negative: 500ms, 2s, 1m30s, 1h. */
+  public static final String DURATION = "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$";
+
+  private Limits() {}
+}

@@ -1,0 +1,65 @@
+package dev.runner.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One service of a group: it runs as the Deployment {@code <group>-<service>}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.dependsOn) || !(self.name in self.dependsOn)",
+    message = "a service cannot depend on itself: remove its own name from dependsOn")
+public class ServiceSpec {
+  @JsonPropertyDescription("The service name, a DNS label; the Deployment is named <group>-<service>")
+  @Required
+  @Size(min = 1, max = Limits.SERVICE_NAME_MAX)
+  @Pattern(Limits.DNS_LABEL)
+  private String name;
+
+  @JsonPropertyDescription("Services that must be healthy before this one starts")
+  @Size(max = Limits.DEPENDS_ON_MAX)
+  private List<@Size(max = Limits.SERVICE_NAME_MAX) String> dependsOn = new ArrayList<>();
+
+  @JsonPropertyDescription("Wait this long after the dependencies are met before the first start, e.g. 2s")
+  @Pattern(Limits.DURATION)
+  @ValidationRule(value = "duration(self) >= duration('0s')", message = "startDelay must be a duration such as 500ms, 2s or 1m30s")
+  private String startDelay;
+
+  @JsonPropertyDescription("Restart behaviour; overrides the group's restartConfig field by field")
+  private RestartConfig restartConfig;
+
+  @JsonPropertyDescription("Pods of the service's Deployment (default 1)")
+  @Min(1)
+  @Max(1000)
+  @Default("1")
+  private Integer replicas;
+
+  @JsonPropertyDescription("The Pod template of the service's Deployment; the operator adds its own labels")
+  @Required
+  @ValidationRule(
+      value = "has(self.spec) && has(self.spec.containers) && size(self.spec.containers) > 0",
+      message = "template.spec.containers must list at least one container")
+  private PodTemplateSpec template;
+
+  public String getName() { return name; }
+  public void setName(String name) { this.name = name; }
+  public List<String> getDependsOn() { return dependsOn; }
+  public void setDependsOn(List<String> dependsOn) { this.dependsOn = dependsOn == null ? new ArrayList<>() : dependsOn; }
+  public String getStartDelay() { return startDelay; }
+  public void setStartDelay(String startDelay) { this.startDelay = startDelay; }
+  public RestartConfig getRestartConfig() { return restartConfig; }
+  public void setRestartConfig(RestartConfig restartConfig) { this.restartConfig = restartConfig; }
+  public Integer getReplicas() { return replicas; }
+  public void setReplicas(Integer replicas) { this.replicas = replicas; }
+  public PodTemplateSpec getTemplate() { return template; }
+  public void setTemplate(PodTemplateSpec template) { this.template = template; }
+}
