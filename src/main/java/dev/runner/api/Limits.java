@@ -15,8 +15,12 @@ public final class Limits {
   public static final int SERVICES_MAX = 200;
   public static final int DEPENDS_ON_MAX = 50;
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-  /** A Go/Kubernetes duration that is not negative: 500ms, 2s, 1m30s, 1h. */
-  public static final String DURATION = "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$";
+  /**
+   * A Go/Kubernetes duration that is not negative, in whole units: 500ms, 2s, 1m30s, 1h. Fractions
+   * ("1.5s") are left out on purpose: fabric8's Duration parser, which the operator uses, reads
+   * them wrongly, so the schema rejects them and asks for "1500ms".
+   */
+  public static final String DURATION = "^([0-9]+(ns|us|µs|ms|s|m|h))+$";
 
   private Limits() {}
 }

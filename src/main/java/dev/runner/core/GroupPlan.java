@@ -1,0 +1,103 @@
+package dev.runner.core;
+
+import dev.runner.api.Limits;
+import dev.runner.api.RunnerGroupSpec;
+import dev.runner.api.ServiceSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A RunnerGroup spec checked the way the operator needs it: every rule the CRD schema states
+ * (a mock or an old API server may not have enforced them), the dependency graph, and each
+ * service's resolved settings. Valid only when {@link #errors()} is empty; then every service has
+ * a {@link ServicePlan} and the graph is acyclic.
+ */
+public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services, List<String> errors) {
+  private static final Pattern DNS_LABEL = Pattern.compile(Limits.DNS_LABEL);
+
+  /** One service, ready to run. */
+  public record ServicePlan(String name, List<String> dependsOn, Duration startDelay, RestartSettings restart,
+      int replicas, ServiceSpec spec) {}
+
+  public boolean valid() {
+    return errors.isEmpty();
+  }
+
+  public static GroupPlan of(String groupName, RunnerGroupSpec spec) {
+    List<String> errors = new ArrayList<>();
+    List<ServiceSpec> services = spec == null || spec.getServices() == null ? List.of() : spec.getServices();
+    if (services.isEmpty()) {
+      errors.add("spec.services is empty: a group needs at least one service");
+    }
+    if (services.size() > Limits.SERVICES_MAX) {
+      errors.add("spec.services has " + services.size() + " services; at most " + Limits.SERVICES_MAX + " are allowed");
+    }
+    RestartSettings.Resolution groupDefaults = RestartSettings.resolve(null, spec == null ? null : spec.getRestartConfig(), "spec");
+    errors.addAll(groupDefaults.errors());
+
+    Map<String, ServicePlan> plans = new LinkedHashMap<>();
+    List<DependencyGraph.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < services.size(); i++) {
+      ServiceSpec service = services.get(i);
+      String name = service.getName();
+      String where = name == null ? "spec.services[" + i + "]" : "service " + name;
+      if (name == null || name.isEmpty()) {
+        errors.add(where + ": name is required");
+        continue;
+      }
+      int before = errors.size();
+      checkName(groupName, name, where, errors);
+      nodes.add(new DependencyGraph.Node(name, service.getDependsOn()));
+      Duration startDelay = Duration.ZERO;
+      if (service.getStartDelay() != null) {
+        try {
+          startDelay = Durations.parse("startDelay", service.getStartDelay());
+        } catch (IllegalArgumentException e) {
+          errors.add(where + ": " + e.getMessage());
+        }
+      }
+      int replicas = service.getReplicas() == null ? 1 : service.getReplicas();
+      if (replicas < 1) {
+        errors.add(where + ": replicas must be at least 1, not " + replicas);
+      }
+      if (service.getTemplate() == null || service.getTemplate().getSpec() == null
+          || service.getTemplate().getSpec().getContainers() == null
+          || service.getTemplate().getSpec().getContainers().isEmpty()) {
+        errors.add(where + ": template.spec.containers must list at least one container");
+      }
+      RestartSettings restart = null;
+      if (groupDefaults.valid()) {
+        RestartSettings.Resolution resolution = RestartSettings.resolve(spec.getRestartConfig(), service.getRestartConfig(), where);
+        errors.addAll(resolution.errors());
+        restart = resolution.settings();
+      }
+      if (errors.size() == before && !plans.containsKey(name)) {
+        plans.put(name, new ServicePlan(name, List.copyOf(service.getDependsOn()), startDelay, restart, replicas, service));
+      }
+    }
+    DependencyGraph.Check graph = DependencyGraph.check(nodes);
+    errors.addAll(graph.errors());
+    if (!errors.isEmpty()) {
+      return new GroupPlan(null, Map.of(), List.copyOf(errors));
+    }
+    return new GroupPlan(graph.graph(), Map.copyOf(plans), List.of());
+  }
+
+  private static void checkName(String groupName, String name, String where, List<String> errors) {
+    if (!DNS_LABEL.matcher(name).matches()) {
+      errors.add(where + ": the name must be a DNS label (lower-case letters, digits and '-', "
+          + "starting and ending with a letter or digit)");
+    }
+    if (name.length() > Limits.SERVICE_NAME_MAX) {
+      errors.add(where + ": the name is " + name.length() + " characters long; at most " + Limits.SERVICE_NAME_MAX + " are allowed");
+    }
+    if (groupName != null && groupName.length() + 1 + name.length() > Limits.DEPLOYMENT_NAME_MAX) {
+      errors.add(where + ": the Deployment name \"" + groupName + "-" + name + "\" would be longer than "
+          + Limits.DEPLOYMENT_NAME_MAX + " characters: shorten the group name or the service name");
+    }
+  }
+}
