@@ -1,0 +1,34 @@
+package dev.runner.core;
+
+import dev.runner.api.RunnerGroupSpec;
+import dev.runner.api.RunnerGroupStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the reconciler saw, as plain data: the group, the Deployments it owns (by service name,
+ * including those of services no longer in the spec), the names it cannot use because another
+ * object holds them, the Pods of each service, and the time.
+ *
+ * @param restartRequest the value of the {@link Names#RESTART_ANNOTATION} annotation, or null
+ */
+public record Observed(
+    String group,
+    long generation,
+    RunnerGroupSpec spec,
+    boolean deleting,
+    String restartRequest,
+    RunnerGroupStatus previous,
+    Map<String, Deployment> deployments,
+    Set<String> foreign,
+    Map<String, List<Pod>> pods,
+    Instant now) {
+
+  public List<Pod> podsOf(String service) {
+    return pods.getOrDefault(service, List.of());
+  }
+}

@@ -1,0 +1,104 @@
+package dev.runner.core;
+
+import dev.runner.api.GroupPhase;
+import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The decision, as a pure function: (spec, observed Deployments and Pods, previous status, now)
+ * to (changes, new status, events, when to look again). No client, no clock but the one in
+ * {@link Observed}, no state between calls.
+ */
+public final class Supervisor {
+  private final Backoff backoff;
+
+  public Supervisor(Backoff backoff) {
+    this.backoff = backoff;
+  }
+
+  public Decision decide(Observed observed) {
+    RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
+    GroupPlan plan = GroupPlan.of(observed.group(), observed.spec());
+    RunnerGroupStatus status = new RunnerGroupStatus();
+    status.setObservedGeneration(observed.generation());
+    status.setRestartRequest(observed.restartRequest());
+    status.setStartOrder(plan.valid() ? plan.graph().startWaves() : previous.getStartOrder());
+    List<Action> actions = new ArrayList<>();
+    List<Instant> wakeAts = new ArrayList<>();
+    boolean stopped = false;
+    boolean suspend = observed.spec() != null && Boolean.TRUE.equals(observed.spec().getSuspend());
+
+    if (observed.deleting() || suspend) {
+      Set<String> everything = new TreeSet<>(observed.deployments().keySet());
+      everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
+      Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
+      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices());
+      actions.addAll(result.actions());
+      Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
+      if (!observed.deleting() && plan.valid()) {
+        shown.keySet().retainAll(plan.services().keySet());
+      }
+      status.setServices(shown);
+      stopped = observed.deleting() && result.done();
+      GroupSummary.teardown(status, observed.deleting(), result.remaining());
+      if (!observed.deleting() && !plan.valid()) {
+        GroupSummary.invalid(status, plan.errors());
+      }
+    } else if (!plan.valid()) {
+      // An invalid spec changes nothing that runs: keep what is known and say what is wrong.
+      status.setServices(previous.getServices());
+      GroupSummary.invalid(status, plan.errors());
+    } else {
+      run(observed, plan, previous, status, actions, wakeAts);
+      GroupSummary.running(status, plan);
+    }
+    GroupSummary.conditions(status, previous, observed.generation(), observed.now());
+    List<EventNote> events = Transitions.between(observed.group(), previous, status, stopped);
+    Optional<Duration> requeue = wakeAts.stream().min(Comparator.naturalOrder())
+        .map(at -> ServiceRun.until(observed.now(), at));
+    return new Decision(plan, List.copyOf(actions), status, events, requeue, stopped);
+  }
+
+  private void run(Observed observed, GroupPlan plan, RunnerGroupStatus previous, RunnerGroupStatus status,
+      List<Action> actions, List<Instant> wakeAts) {
+    boolean resetRequested = observed.restartRequest() != null
+        && !observed.restartRequest().equals(previous.getRestartRequest());
+    Map<String, ServiceStatus> statuses = new TreeMap<>();
+    for (List<String> wave : plan.graph().startWaves()) {
+      for (String name : wave) {
+        GroupPlan.ServicePlan service = plan.services().get(name);
+        ServiceStatus before = previous.getServices().get(name);
+        ServiceRun.Step step = observed.foreign().contains(name)
+            ? ServiceRun.collision(Names.deploymentName(observed.group(), name), before)
+            : new ServiceRun(service, observed.deployments().get(name), observed.podsOf(name), before,
+                observed.now(), backoff, resetRequested).decide(statuses);
+        statuses.put(name, step.status());
+        actions.addAll(step.actions());
+        step.wakeAt().ifPresent(wakeAts::add);
+      }
+    }
+    status.setServices(statuses);
+    // Services removed from the spec: stopped (deleted) after whatever still depends on them.
+    Set<String> removed = new TreeSet<>(observed.deployments().keySet());
+    removed.removeAll(plan.services().keySet());
+    observed.pods().forEach((service, pods) -> {
+      if (!pods.isEmpty() && !plan.services().containsKey(service)) {
+        removed.add(service);
+      }
+    });
+    if (!removed.isEmpty()) {
+      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), observed.pods(),
+          previous.getServices()).actions());
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.runner.core;
+
+import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Stopping services in reverse dependency order (the Go runner's Stop): a service is stopped only
+ * when every service that depends on it is stopped and its Pods are gone. The dependencies come
+ * from the {@link Names#DEPENDS_ON} annotation each Deployment carries, so the order is known even
+ * when the spec no longer says it (a removed service, an invalid spec). Independent branches stop
+ * in parallel. Should the recorded dependencies ever form a cycle, what is blocked stops at once.
+ */
+final class Teardown {
+  /** Stop by deleting the Deployment, or by scaling it to zero. */
+  enum Mode { DELETE, SCALE_TO_ZERO }
+
+  record Result(Map<String, ServiceStatus> statuses, List<Action> actions, Set<String> remaining) {
+    boolean done() {
+      return remaining.isEmpty();
+    }
+  }
+
+  private Teardown() {}
+
+  /**
+   * @param toStop the services to stop
+   * @param previous their previous statuses (may lack some)
+   */
+  static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+      Map<String, ServiceStatus> previous) {
+    Set<String> known = new TreeSet<>(toStop);
+    known.addAll(deployments.keySet());
+    pods.forEach((service, list) -> {
+      if (!list.isEmpty()) {
+        known.add(service);
+      }
+    });
+    Map<String, Set<String>> dependents = new TreeMap<>();
+    deployments.forEach((service, deployment) -> dependencies(deployment)
+        .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
+
+    Map<String, ServiceStatus> statuses = new TreeMap<>();
+    List<Action> actions = new ArrayList<>();
+    Set<String> remaining = new TreeSet<>();
+    Map<String, List<String>> blocked = new TreeMap<>();
+    boolean inProgress = false;
+    for (String service : toStop) {
+      Deployment deployment = deployments.get(service);
+      List<Pod> servicePods = pods.getOrDefault(service, List.of());
+      ServiceStatus status = ServiceStatuses.copy(previous.get(service));
+      statuses.put(service, status);
+      status.setWaitingFor(List.of());
+      status.setRunning(DeploymentHealth.running(servicePods));
+      if (done(deployment, servicePods, mode)) {
+        stoppedStatus(status, "");
+        continue;
+      }
+      remaining.add(service);
+      if (issued(deployment, mode)) {
+        inProgress = true;
+        stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
+        continue;
+      }
+      List<String> waitingFor = dependents.getOrDefault(service, Set.of()).stream()
+          .filter(dependent -> !dependent.equals(service))
+          .filter(known::contains)
+          .filter(dependent -> !done(deployments.get(dependent), pods.getOrDefault(dependent, List.of()), mode))
+          .toList();
+      if (waitingFor.isEmpty()) {
+        actions.add(stopAction(service, mode));
+        inProgress = true;
+        stoppedStatus(status, "stopping");
+      } else {
+        blocked.put(service, waitingFor);
+        status.setWaitingFor(waitingFor);
+        status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
+      }
+    }
+    if (!inProgress && !blocked.isEmpty()) {
+      // Nothing can move: the recorded dependencies form a cycle. Stop what is left at once.
+      blocked.keySet().forEach(service -> {
+        actions.add(stopAction(service, mode));
+        stoppedStatus(statuses.get(service), "stopping");
+        statuses.get(service).setWaitingFor(List.of());
+      });
+    }
+    return new Result(statuses, actions, remaining);
+  }
+
+  private static void stoppedStatus(ServiceStatus status, String error) {
+    status.setPhase(ServicePhase.Stopped);
+    status.setHealthy(false);
+    status.setHealthySince(null);
+    status.setNextRestartAt(null);
+    status.setDependenciesMetAt(null);
+    status.setStartedAt(null);
+    status.setError(error);
+  }
+
+  private static Action stopAction(String service, Mode mode) {
+    return mode == Mode.DELETE ? new Action.Delete(service) : new Action.Scale(service, 0);
+  }
+
+  private static boolean issued(Deployment deployment, Mode mode) {
+    if (deployment == null) {
+      return true;
+    }
+    if (mode == Mode.DELETE) {
+      return deployment.getMetadata().getDeletionTimestamp() != null;
+    }
+    return deployment.getSpec() != null && deployment.getSpec().getReplicas() != null && deployment.getSpec().getReplicas() == 0;
+  }
+
+  private static boolean done(Deployment deployment, List<Pod> pods, Mode mode) {
+    return pods.isEmpty() && (deployment == null || (mode == Mode.SCALE_TO_ZERO && issued(deployment, mode)));
+  }
+
+  static List<String> dependencies(Deployment deployment) {
+    String value = ServiceRun.annotation(deployment, Names.DEPENDS_ON);
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+}

@@ -1,0 +1,44 @@
+package dev.runner.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A hash of what the operator wants a service's Deployment to be (its Pod template and its
+ * dependencies), kept in an annotation on the Deployment. Comparing hashes, not fields, means
+ * values the API server defaults never look like a change.
+ */
+public final class TemplateHash {
+  private static final ObjectMapper CANONICAL = JsonMapper.builder()
+      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build();
+
+  private TemplateHash() {}
+
+  public static String of(GroupPlan.ServicePlan plan) {
+    try {
+      byte[] json = CANONICAL.writeValueAsBytes(Map.of(
+          "template", plan.spec().getTemplate(),
+          "dependsOn", List.copyOf(new java.util.TreeSet<>(plan.dependsOn()))));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);
+      return HexFormat.of().formatHex(digest, 0, 10);
+    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cannot hash the template of service " + plan.name(), e);
+    }
+  }
+
+  /** The dependencies as written into the {@link Names#DEPENDS_ON} annotation. */
+  public static String dependsOn(GroupPlan.ServicePlan plan) {
+    return String.join(",", new java.util.TreeSet<>(plan.dependsOn()));
+  }
+}

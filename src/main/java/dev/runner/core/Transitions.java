@@ -1,0 +1,87 @@
+package dev.runner.core;
+
+import dev.runner.api.GroupPhase;
+import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The events a user cares about, read off the difference between two statuses: one event per
+ * transition, none when nothing changed, so a reconcile that finds nothing new records nothing.
+ */
+final class Transitions {
+  private Transitions() {}
+
+  static List<EventNote> between(String group, RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped) {
+    List<EventNote> events = new ArrayList<>();
+    after.getServices().forEach((name, now) -> {
+      ServiceStatus was = before.getServices().get(name);
+      service(group, name, was, now, events);
+    });
+    before.getServices().keySet().stream()
+        .filter(name -> !after.getServices().containsKey(name) && after.getPhase() != GroupPhase.Invalid)
+        .forEach(name -> events.add(EventNote.normal("ServiceRemoved",
+            "service " + name + " was removed from the spec; its Deployment is stopped")));
+    group(before, after, stopped, events);
+    return events;
+  }
+
+  private static void service(String group, String name, ServiceStatus was, ServiceStatus now, List<EventNote> events) {
+    ServicePhase from = was == null ? null : was.getPhase();
+    ServicePhase to = now.getPhase();
+    if (from == to) {
+      return;
+    }
+    String deployment = Names.deploymentName(group, name);
+    switch (to) {
+      case Starting -> events.add(from == ServicePhase.BackingOff || from == ServicePhase.Failed || from == ServicePhase.Completed
+          ? EventNote.normal("ServiceRestarted", "restarted service " + name + " (restart " + now.getRestarts() + ")")
+          : EventNote.normal("ServiceStarted", "started service " + name + " (Deployment " + deployment + ")"));
+      case Ready -> events.add(EventNote.normal("ServiceReady", "service " + name + " is ready"));
+      case Unhealthy -> events.add(EventNote.warning("ServiceUnhealthy", "service " + name + " is unhealthy: " + now.getError()));
+      case BackingOff -> {
+        events.add(EventNote.warning("ServiceFailed", "service " + name + ": " + exit(now)));
+        events.add(EventNote.normal("RestartScheduled", "service " + name + ": restart " + now.getRestarts()
+            + " scheduled at " + now.getNextRestartAt()));
+      }
+      case Failed -> events.add(EventNote.warning(now.getError().startsWith("restart limit") ? "RestartLimitReached" : "ServiceFailed",
+          "service " + name + ": " + now.getError()));
+      case Completed -> events.add(EventNote.normal("ServiceCompleted", "service " + name + " completed (exit code 0); it is not restarted"));
+      case Stopped -> events.add(EventNote.normal("ServiceStopped", "stopped service " + name));
+      default -> { }
+    }
+  }
+
+  private static String exit(ServiceStatus status) {
+    String error = status.getError();
+    int cut = error.indexOf("; restarting");
+    return cut > 0 ? error.substring(0, cut) : error;
+  }
+
+  private static void group(RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped, List<EventNote> events) {
+    if (stopped) {
+      events.add(EventNote.normal("GroupStopped", "all services stopped in reverse dependency order"));
+      return;
+    }
+    GroupPhase from = before.getPhase();
+    GroupPhase to = after.getPhase();
+    if (to == GroupPhase.Invalid && (from != to || !Objects.equals(before.getMessage(), after.getMessage()))) {
+      events.add(EventNote.warning("InvalidSpec", after.getMessage()));
+      return;
+    }
+    if (from == to) {
+      return;
+    }
+    switch (to) {
+      case Ready -> events.add(EventNote.normal("GroupReady", "all " + after.getServices().size() + " services are healthy"));
+      case Degraded -> events.add(EventNote.warning("GroupDegraded", after.getMessage()));
+      case Failed -> events.add(EventNote.warning("GroupFailed", after.getMessage()));
+      case Stopping -> events.add(EventNote.normal("GroupStopping", "stopping services in reverse dependency order"));
+      case Suspended -> events.add(EventNote.normal("GroupSuspended", "all services stopped"));
+      default -> { }
+    }
+  }
+}

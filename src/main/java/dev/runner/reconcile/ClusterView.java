@@ -1,0 +1,86 @@
+package dev.runner.reconcile;
+
+import dev.runner.api.RunnerGroup;
+import dev.runner.core.Names;
+import dev.runner.core.Observed;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Reads what the operator needs of the cluster from the informers' caches into an {@link Observed}. */
+final class ClusterView {
+  private final InformerEventSource<Deployment, RunnerGroup> deployments;
+  private final InformerEventSource<Pod, RunnerGroup> pods;
+
+  ClusterView(InformerEventSource<Deployment, RunnerGroup> deployments, InformerEventSource<Pod, RunnerGroup> pods) {
+    this.deployments = deployments;
+    this.pods = pods;
+  }
+
+  Observed observe(RunnerGroup group, boolean deleting, Instant now) {
+    String name = group.getMetadata().getName();
+    String namespace = group.getMetadata().getNamespace();
+    Map<String, Deployment> owned = new TreeMap<>();
+    Set<String> foreign = new HashSet<>();
+    for (Deployment deployment : deployments.getSecondaryResources(group)) {
+      String service = label(deployment.getMetadata().getLabels(), Names.SERVICE_LABEL);
+      if (service == null || !deployment.getMetadata().getName().equals(Names.deploymentName(name, service))) {
+        continue;
+      }
+      if (DeploymentFactory.ownedBy(deployment, group)) {
+        owned.put(service, deployment);
+      } else {
+        foreign.add(service);
+      }
+    }
+    if (group.getSpec() != null) {
+      // A managed-looking Deployment of another group can hold one of our names.
+      group.getSpec().getServices().stream()
+          .map(s -> s.getName())
+          .filter(service -> service != null && !owned.containsKey(service) && !foreign.contains(service))
+          .filter(service -> deployments.get(new ResourceID(Names.deploymentName(name, service), namespace))
+              .filter(d -> !DeploymentFactory.ownedBy(d, group)).isPresent())
+          .forEach(foreign::add);
+    }
+    Map<String, List<Pod>> byService = new TreeMap<>();
+    for (Pod pod : pods.getSecondaryResources(group)) {
+      String service = label(pod.getMetadata().getLabels(), Names.SERVICE_LABEL);
+      if (service != null) {
+        byService.computeIfAbsent(service, k -> new ArrayList<>()).add(pod);
+      }
+    }
+    byService.values().forEach(list -> list.sort((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName())));
+    Map<String, String> annotations = group.getMetadata().getAnnotations();
+    return new Observed(name, generation(group), group.getSpec(), deleting,
+        annotations == null ? null : annotations.get(Names.RESTART_ANNOTATION),
+        group.getStatus(), owned, foreign, byService, now);
+  }
+
+  /** The same observation with Deployments found by a direct read added. */
+  static Observed with(Observed observed, Map<String, Deployment> found, Collection<String> foreign) {
+    Map<String, Deployment> owned = new TreeMap<>(observed.deployments());
+    owned.putAll(found);
+    Set<String> notOurs = new HashSet<>(observed.foreign());
+    notOurs.addAll(foreign);
+    return new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
+        observed.restartRequest(), observed.previous(), owned, notOurs, observed.pods(), observed.now());
+  }
+
+  static String label(Map<String, String> labels, String key) {
+    return labels == null ? null : labels.get(key);
+  }
+
+  private static long generation(RunnerGroup group) {
+    Long generation = group.getMetadata().getGeneration();
+    return generation == null ? 0 : generation;
+  }
+}

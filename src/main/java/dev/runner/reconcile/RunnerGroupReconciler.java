@@ -1,0 +1,157 @@
+package dev.runner.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runner.api.RunnerGroup;
+import dev.runner.api.RunnerGroupStatus;
+import dev.runner.core.Action;
+import dev.runner.core.Backoff;
+import dev.runner.core.Decision;
+import dev.runner.core.Names;
+import dev.runner.core.Observed;
+import dev.runner.core.Supervisor;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), apply
+ * (Deployments), record (status, only when it changed; then events). Deployment and Pod events of
+ * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
+ */
+@ControllerConfiguration(name = RunnerGroupReconciler.NAME)
+public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
+  public static final String NAME = "runnergroup";
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private final Clock clock;
+  private final Supervisor supervisor;
+  private final Consumer<Decision> observer;
+  private InformerEventSource<Deployment, RunnerGroup> deployments;
+  private InformerEventSource<Pod, RunnerGroup> pods;
+
+  /** @param observer told of every decision made (metrics) */
+  public RunnerGroupReconciler(Clock clock, Backoff backoff, Consumer<Decision> observer) {
+    this.clock = clock;
+    this.supervisor = new Supervisor(backoff);
+    this.observer = observer;
+  }
+
+  @Override
+  public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
+    deployments = new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, RunnerGroup.class)
+        .withName("deployments")
+        .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
+        .withSecondaryToPrimaryMapper(byGroupLabel())
+        .withNamespacesInheritedFromController()
+        .build(), context);
+    pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, RunnerGroup.class)
+        .withName("pods")
+        .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
+        .withSecondaryToPrimaryMapper(byGroupLabel())
+        .withNamespacesInheritedFromController()
+        .build(), context);
+    return List.of(deployments, pods);
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> SecondaryToPrimaryMapper<R> byGroupLabel() {
+    return resource -> {
+      String group = ClusterView.label(resource.getMetadata().getLabels(), Names.GROUP_LABEL);
+      return group == null ? Set.of() : Set.of(new ResourceID(group, resource.getMetadata().getNamespace()));
+    };
+  }
+
+  @Override
+  public UpdateControl<RunnerGroup> reconcile(RunnerGroup group, Context<RunnerGroup> context) {
+    Decision decision = converge(group, context, false);
+    UpdateControl<RunnerGroup> control = UpdateControl.noUpdate();
+    decision.requeueAfter().ifPresent(control::rescheduleAfter);
+    return control;
+  }
+
+  @Override
+  public DeleteControl cleanup(RunnerGroup group, Context<RunnerGroup> context) {
+    Decision decision = converge(group, context, true);
+    if (decision.stopped()) {
+      return DeleteControl.defaultDelete();
+    }
+    DeleteControl control = DeleteControl.noFinalizerRemoval();
+    decision.requeueAfter().ifPresent(control::rescheduleAfter);
+    return control;
+  }
+
+  private Decision converge(RunnerGroup group, Context<RunnerGroup> context, boolean deleting) {
+    KubernetesClient client = context.getClient();
+    ClusterView view = new ClusterView(deployments, pods);
+    Observed observed = view.observe(group, deleting, clock.instant());
+    Decision decision = supervisor.decide(observed);
+    Observed checked = checkNamesBeforeCreating(client, group, observed, decision);
+    if (checked != observed) {
+      observed = checked;
+      decision = supervisor.decide(observed);
+    }
+    new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
+    if (changed(group.getStatus(), decision.status())) {
+      RunnerGroupStatus status = decision.status();
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
+        fresh.setStatus(status);
+        return fresh;
+      });
+      new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
+    }
+    observer.accept(decision);
+    return decision;
+  }
+
+  /**
+   * The informer sees only Deployments that carry our labels. Before creating one, read its name
+   * directly: an object we did not create may hold it, and it is never adopted or changed.
+   */
+  private static Observed checkNamesBeforeCreating(KubernetesClient client, RunnerGroup group, Observed observed,
+      Decision decision) {
+    Map<String, Deployment> ours = new HashMap<>();
+    List<String> foreign = new ArrayList<>();
+    for (Action action : decision.actions()) {
+      if (!(action instanceof Action.Create)) {
+        continue;
+      }
+      Deployment existing = client.apps().deployments().inNamespace(group.getMetadata().getNamespace())
+          .withName(Names.deploymentName(group.getMetadata().getName(), action.service())).get();
+      if (existing == null) {
+        continue;
+      }
+      if (DeploymentFactory.ownedBy(existing, group)) {
+        ours.put(action.service(), existing);
+      } else {
+        foreign.add(action.service());
+      }
+    }
+    return ours.isEmpty() && foreign.isEmpty() ? observed : ClusterView.with(observed, ours, foreign);
+  }
+
+  private static boolean changed(RunnerGroupStatus before, RunnerGroupStatus after) {
+    JsonNode a = SERIALIZATION.convertValue(before, JsonNode.class);
+    JsonNode b = SERIALIZATION.convertValue(after, JsonNode.class);
+    return before == null || !a.equals(b);
+  }
+}
