@@ -94,6 +94,14 @@ class HelmChartTest {
     assertThat(render("")).noneMatch(o -> o.getKind().equals("CustomResourceDefinition"));
   }
 
+  @Test
+  void valuesSchemaRejectsTyposAndWrongTypes() {
+    assertThatThrownBy(() -> render("watchNamespace: [a]")).hasMessageContaining("watchNamespace");
+    assertThatThrownBy(() -> render("logFormat: xml")).hasMessageContaining("logFormat");
+    assertThatThrownBy(() -> render("leaderElection: {enabled: \"no\"}")).hasMessageContaining("enabled");
+    assertThatThrownBy(() -> render("watchNamespaces: [Not_A_Namespace]")).hasMessageContaining("watchNamespaces");
+  }
+
   // ---------------------------------------------------------------------------------------------
   // RBAC
 
