@@ -68,7 +68,11 @@ final class DeploymentFactory {
         .build();
   }
 
-  /** {@code current} rewritten to what is wanted, keeping its identity (resourceVersion, uid). */
+  /**
+   * {@code current} rewritten to what is wanted, keeping its identity (resourceVersion, uid). The
+   * status goes along unchanged: a real API server ignores it on this write, and fabric8's mock
+   * server (where status is no subresource for built-in kinds) would otherwise erase it.
+   */
   static Deployment rewrite(Deployment current, Deployment wanted) {
     Deployment result = SERIALIZATION.clone(current);
     Map<String, String> labels = new LinkedHashMap<>();
@@ -85,7 +89,6 @@ final class DeploymentFactory {
     result.getMetadata().setAnnotations(annotations);
     result.getSpec().setTemplate(wanted.getSpec().getTemplate());
     result.getSpec().setReplicas(wanted.getSpec().getReplicas());
-    result.setStatus(null);
     return result;
   }
 
