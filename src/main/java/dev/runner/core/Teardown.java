@@ -14,7 +14,8 @@ import java.util.TreeSet;
 
 /**
  * Stopping services in reverse dependency order (the Go runner's Stop): a service is stopped only
- * when every service that depends on it is stopped and its Pods are gone. The dependencies come
+ * when every service that depends on it is stopped and its Pods are gone. Stopping is scaling to
+ * zero; in DELETE mode the Deployment is deleted once its Pods are gone. The dependencies come
  * from the {@link Names#DEPENDS_ON} annotation each Deployment carries, so the order is known even
  * when the spec no longer says it (a removed service, an invalid spec). Independent branches stop
  * in parallel. Should the recorded dependencies ever form a cycle, what is blocked stops at once.
@@ -65,19 +66,30 @@ final class Teardown {
         continue;
       }
       remaining.add(service);
-      if (issued(deployment, mode)) {
-        inProgress = true;
-        stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
-        continue;
-      }
       List<String> waitingFor = dependents.getOrDefault(service, Set.of()).stream()
           .filter(dependent -> !dependent.equals(service))
           .filter(known::contains)
           .filter(dependent -> !done(deployments.get(dependent), pods.getOrDefault(dependent, List.of()), mode))
           .toList();
-      if (waitingFor.isEmpty()) {
-        actions.add(stopAction(service, mode));
+      if (!waitingFor.isEmpty() && !scaledDown(deployment)) {
+        blocked.put(service, waitingFor);
+        status.setWaitingFor(waitingFor);
+        status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
+        continue;
+      }
+      if (deployment != null && !scaledDown(deployment)) {
         inProgress = true;
+        actions.add(new Action.Scale(service, 0));
+        stoppedStatus(status, "stopping");
+      } else if (!servicePods.isEmpty()) {
+        inProgress = true;
+        stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
+      } else if (waitingFor.isEmpty()) {
+        inProgress = true;
+        // DELETE mode, scaled down, no Pods left: the Deployment itself goes last.
+        if (deployment.getMetadata().getDeletionTimestamp() == null) {
+          actions.add(new Action.Delete(service));
+        }
         stoppedStatus(status, "stopping");
       } else {
         blocked.put(service, waitingFor);
@@ -88,7 +100,9 @@ final class Teardown {
     if (!inProgress && !blocked.isEmpty()) {
       // Nothing can move: the recorded dependencies form a cycle. Stop what is left at once.
       blocked.keySet().forEach(service -> {
-        actions.add(stopAction(service, mode));
+        Deployment deployment = deployments.get(service);
+        actions.add(mode == Mode.DELETE && scaledDown(deployment) && pods.getOrDefault(service, List.of()).isEmpty()
+            ? new Action.Delete(service) : new Action.Scale(service, 0));
         stoppedStatus(statuses.get(service), "stopping");
         statuses.get(service).setWaitingFor(List.of());
       });
@@ -106,22 +120,18 @@ final class Teardown {
     status.setError(error);
   }
 
-  private static Action stopAction(String service, Mode mode) {
-    return mode == Mode.DELETE ? new Action.Delete(service) : new Action.Scale(service, 0);
+  private static boolean scaledDown(Deployment deployment) {
+    return deployment == null || (deployment.getSpec() != null && deployment.getSpec().getReplicas() != null
+        && deployment.getSpec().getReplicas() == 0);
   }
 
-  private static boolean issued(Deployment deployment, Mode mode) {
-    if (deployment == null) {
-      return true;
-    }
-    if (mode == Mode.DELETE) {
-      return deployment.getMetadata().getDeletionTimestamp() != null;
-    }
-    return deployment.getSpec() != null && deployment.getSpec().getReplicas() != null && deployment.getSpec().getReplicas() == 0;
-  }
-
+  /**
+   * Stopped: no Pods left, and the Deployment deleted (DELETE) or scaled to zero (SCALE_TO_ZERO).
+   * A Deployment is deleted only after its Pods are gone, so the dependencies it records stay
+   * readable for as long as they matter.
+   */
   private static boolean done(Deployment deployment, List<Pod> pods, Mode mode) {
-    return pods.isEmpty() && (deployment == null || (mode == Mode.SCALE_TO_ZERO && issued(deployment, mode)));
+    return pods.isEmpty() && (deployment == null || (mode == Mode.SCALE_TO_ZERO && scaledDown(deployment)));
   }
 
   static List<String> dependencies(Deployment deployment) {

@@ -17,10 +17,14 @@ final class Transitions {
 
   static List<EventNote> between(String group, RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped) {
     List<EventNote> events = new ArrayList<>();
-    after.getServices().forEach((name, now) -> {
-      ServiceStatus was = before.getServices().get(name);
-      service(group, name, was, now, events);
-    });
+    // In start order, so that "db ready" comes before "api started" when one reconcile did both.
+    java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>();
+    after.getStartOrder().forEach(order::addAll);
+    order.retainAll(after.getServices().keySet());
+    order.addAll(after.getServices().keySet());
+    for (String name : order) {
+      service(group, name, before.getServices().get(name), after.getServices().get(name), events);
+    }
     before.getServices().keySet().stream()
         .filter(name -> !after.getServices().containsKey(name) && after.getPhase() != GroupPhase.Invalid)
         .forEach(name -> events.add(EventNote.normal("ServiceRemoved",

@@ -1,0 +1,51 @@
+package dev.runner.scenario;
+
+import dev.runner.core.Decision;
+import dev.runner.reconcile.RunnerOperator;
+import dev.runner.sandbox.SimulatedKubelet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What a scenario runs against: a client to an API server, the simulated kubelet, and the
+ * operator, which a scenario may stop and start again. The mock server is one implementation;
+ * a real API server can be another.
+ */
+public abstract class ClusterFixture implements AutoCloseable {
+  private final AtomicInteger decisions = new AtomicInteger();
+  private RunnerOperator operator;
+
+  public abstract KubernetesClient client();
+
+  public abstract SimulatedKubelet kubelet();
+
+  /** The request log, where the server can give one. */
+  public abstract Optional<RequestLog> requests();
+
+  /** How many decisions the operator made so far (every reconcile makes one). */
+  public int decisions() {
+    return decisions.get();
+  }
+
+  public synchronized void startOperator() {
+    if (operator == null) {
+      operator = RunnerOperator.builder(client())
+          .onDecision((Decision d) -> decisions.incrementAndGet())
+          .build()
+          .start();
+    }
+  }
+
+  public synchronized void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+  }
+}
