@@ -21,11 +21,26 @@ public final class Durations {
       throw new IllegalArgumentException(field + " \"" + value
           + "\" is not a duration: use whole units such as 500ms, 2s, 1m30s or 1h");
     }
+    Duration parsed;
     try {
-      return io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
+      parsed = io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
     } catch (ParseException e) {
       throw new IllegalArgumentException(field + " \"" + value + "\" is not a duration: " + e.getMessage(), e);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw tooLong(field, value, e);
     }
+    // Go's limit too (about 290 years): longer values cannot be counted in nanoseconds, which the
+    // backoff arithmetic does.
+    try {
+      parsed.toNanos();
+    } catch (ArithmeticException e) {
+      throw tooLong(field, value, e);
+    }
+    return parsed;
+  }
+
+  private static IllegalArgumentException tooLong(String field, String value, RuntimeException cause) {
+    return new IllegalArgumentException(field + " \"" + value + "\" is too long: at most 2562047h", cause);
   }
 
   /** Prints like Go's time.Duration: 1h2m3s, 1m30s, 2s, 1.5s, 500ms, 0s. */

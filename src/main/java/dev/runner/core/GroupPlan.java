@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  */
 public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services, List<String> errors) {
   private static final Pattern DNS_LABEL = Pattern.compile(Limits.DNS_LABEL);
+  /** As the schema's @Max on ServiceSpec.replicas. */
+  private static final int REPLICAS_MAX = 1000;
 
   /** One service, ready to run. */
   public record ServicePlan(String name, List<String> dependsOn, Duration startDelay, RestartSettings restart,
@@ -38,6 +40,7 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
     }
     RestartSettings.Resolution groupDefaults = RestartSettings.resolve(null, spec == null ? null : spec.getRestartConfig(), "spec");
     errors.addAll(groupDefaults.errors());
+    List<String> groupErrors = groupDefaults.errors().stream().map(error -> error.substring("spec".length())).toList();
 
     Map<String, ServicePlan> plans = new LinkedHashMap<>();
     List<DependencyGraph.Node> nodes = new ArrayList<>();
@@ -61,20 +64,25 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
         }
       }
       int replicas = service.getReplicas() == null ? 1 : service.getReplicas();
-      if (replicas < 1) {
-        errors.add(where + ": replicas must be at least 1, not " + replicas);
+      if (replicas < 1 || replicas > REPLICAS_MAX) {
+        errors.add(where + ": replicas must be between 1 and " + REPLICAS_MAX + ", not " + replicas);
+      }
+      if (service.getDependsOn().size() > Limits.DEPENDS_ON_MAX) {
+        errors.add(where + ": dependsOn lists " + service.getDependsOn().size() + " services; at most "
+            + Limits.DEPENDS_ON_MAX + " are allowed");
       }
       if (service.getTemplate() == null || service.getTemplate().getSpec() == null
           || service.getTemplate().getSpec().getContainers() == null
           || service.getTemplate().getSpec().getContainers().isEmpty()) {
         errors.add(where + ": template.spec.containers must list at least one container");
       }
-      RestartSettings restart = null;
-      if (groupDefaults.valid()) {
-        RestartSettings.Resolution resolution = RestartSettings.resolve(spec.getRestartConfig(), service.getRestartConfig(), where);
-        errors.addAll(resolution.errors());
-        restart = resolution.settings();
-      }
+      RestartSettings.Resolution resolution = RestartSettings.resolve(spec.getRestartConfig(), service.getRestartConfig(), where);
+      // A fault of the group's own restartConfig is reported once (above), not again per service;
+      // the service's own faults are reported even then.
+      resolution.errors().stream()
+          .filter(error -> !groupErrors.contains(error.substring(where.length())))
+          .forEach(errors::add);
+      RestartSettings restart = resolution.settings();
       if (errors.size() == before && !plans.containsKey(name)) {
         plans.put(name, new ServicePlan(name, List.copyOf(service.getDependsOn()), startDelay, restart, replicas, service));
       }
