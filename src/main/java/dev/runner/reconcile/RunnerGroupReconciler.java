@@ -39,7 +39,10 @@ import java.util.function.Consumer;
  * (Deployments), record (status, only when it changed; then events). Deployment and Pod events of
  * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
  */
-@ControllerConfiguration(name = RunnerGroupReconciler.NAME)
+// Not generation aware: the runner.dev/restart annotation changes metadata only, and must wake the
+// reconciler. Our own status writes do not come back as events (JOSDK knows them), and a
+// reconcile that finds nothing new writes nothing.
+@ControllerConfiguration(name = RunnerGroupReconciler.NAME, generationAwareEventProcessing = false)
 public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
   public static final String NAME = "runnergroup";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
