@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -116,6 +117,10 @@ public final class RunnerOperator implements AutoCloseable {
       });
       RunnerGroupReconciler reconciler = new RunnerGroupReconciler(clock, new Backoff(random), decisions);
       operator.register(reconciler, config -> {
+        // A failed reconcile (API errors, conflicts) is retried for as long as it fails, with a
+        // capped backoff: giving up after N attempts would leave a group stuck until its next event.
+        config.withRetry(new GenericRetry().setInitialInterval(200).setIntervalMultiplier(2)
+            .setMaxInterval(30_000).withoutMaxAttempts());
         if (!namespaces.isEmpty()) {
           config.settingNamespaces(namespaces);
         }
