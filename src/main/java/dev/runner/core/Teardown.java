@@ -85,9 +85,16 @@ final class Teardown {
         status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
       }
     }
-    if (!inProgress && !blocked.isEmpty()) {
+    // Blocked services that wait only on each other (not on a service that is not being stopped,
+    // such as a running dependent still recorded as depending on a removed service).
+    Set<String> stuck = new TreeSet<>(blocked.keySet());
+    boolean shrunk = true;
+    while (shrunk) {
+      shrunk = stuck.removeIf(service -> !stuck.containsAll(blocked.get(service)));
+    }
+    if (!inProgress && !stuck.isEmpty()) {
       // Nothing can move: the recorded dependencies form a cycle. Stop what is left at once.
-      blocked.keySet().forEach(service -> {
+      stuck.forEach(service -> {
         actions.add(stopAction(service, mode));
         stoppedStatus(statuses.get(service), "stopping");
         statuses.get(service).setWaitingFor(List.of());
