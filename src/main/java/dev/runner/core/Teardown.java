@@ -37,6 +37,15 @@ final class Teardown {
    */
   static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
       Map<String, ServiceStatus> previous) {
+    return stop(toStop, mode, deployments, pods, previous, Map.of());
+  }
+
+  /**
+   * @param declared the dependencies the spec declares (when it is valid), for services whose
+   *     Deployment is already gone while their Pods still terminate: the annotation went with it
+   */
+  static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+      Map<String, ServiceStatus> previous, Map<String, List<String>> declared) {
     Set<String> known = new TreeSet<>(toStop);
     known.addAll(deployments.keySet());
     pods.forEach((service, list) -> {
@@ -47,6 +56,18 @@ final class Teardown {
     Map<String, Set<String>> dependents = new TreeMap<>();
     deployments.forEach((service, deployment) -> dependencies(deployment)
         .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
+    // A service whose Deployment is deleted but whose Pods still terminate: its dependencies are
+    // the spec's if it declares them; if not (a removed service, an invalid spec), it may depend on
+    // anything, so everything else waits for its Pods.
+    for (String service : known) {
+      if (deployments.containsKey(service) || pods.getOrDefault(service, List.of()).isEmpty()) {
+        continue;
+      }
+      List<String> deps = declared.get(service);
+      (deps != null ? deps : known).stream()
+          .filter(dep -> !dep.equals(service))
+          .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service));
+    }
 
     Map<String, ServiceStatus> statuses = new TreeMap<>();
     List<Action> actions = new ArrayList<>();
