@@ -41,6 +41,12 @@ public final class Supervisor {
     if (observed.deleting() || suspend) {
       Set<String> everything = new TreeSet<>(observed.deployments().keySet());
       everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
+      // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
+      observed.pods().forEach((service, pods) -> {
+        if (!pods.isEmpty()) {
+          everything.add(service);
+        }
+      });
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
       Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices(),
           declared(plan));
