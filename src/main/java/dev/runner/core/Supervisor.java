@@ -41,8 +41,15 @@ public final class Supervisor {
     if (observed.deleting() || suspend) {
       Set<String> everything = new TreeSet<>(observed.deployments().keySet());
       everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
+      // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
+      observed.pods().forEach((service, pods) -> {
+        if (!pods.isEmpty()) {
+          everything.add(service);
+        }
+      });
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
-      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices());
+      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices(),
+          declared(plan));
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
       if (!observed.deleting() && plan.valid()) {
@@ -98,7 +105,16 @@ public final class Supervisor {
     });
     if (!removed.isEmpty()) {
       actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), observed.pods(),
-          previous.getServices()).actions());
+          previous.getServices(), declared(plan)).actions());
     }
+  }
+
+  /** The dependencies the spec declares, when it is valid. */
+  private static Map<String, List<String>> declared(GroupPlan plan) {
+    Map<String, List<String>> declared = new TreeMap<>();
+    if (plan.valid()) {
+      plan.services().forEach((name, service) -> declared.put(name, service.dependsOn()));
+    }
+    return declared;
   }
 }

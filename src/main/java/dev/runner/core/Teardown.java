@@ -15,7 +15,8 @@ import java.util.TreeSet;
 /**
  * Stopping services in reverse dependency order (the Go runner's Stop): a service is stopped only
  * when every service that depends on it is stopped and its Pods are gone. Stopping is scaling to
- * zero; in DELETE mode the Deployment is deleted once its Pods are gone. The dependencies come
+ * zero; in DELETE mode a Deployment is then deleted once its Pods are gone and the Deployments of
+ * its dependents are deleted. The dependencies come
  * from the {@link Names#DEPENDS_ON} annotation each Deployment carries, so the order is known even
  * when the spec no longer says it (a removed service, an invalid spec). Independent branches stop
  * in parallel. Should the recorded dependencies ever form a cycle, what is blocked stops at once.
@@ -38,6 +39,15 @@ final class Teardown {
    */
   static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
       Map<String, ServiceStatus> previous) {
+    return stop(toStop, mode, deployments, pods, previous, Map.of());
+  }
+
+  /**
+   * @param declared the dependencies the spec declares (when it is valid), for services whose
+   *     Deployment is already gone while their Pods still terminate: the annotation went with it
+   */
+  static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+      Map<String, ServiceStatus> previous, Map<String, List<String>> declared) {
     Set<String> known = new TreeSet<>(toStop);
     known.addAll(deployments.keySet());
     pods.forEach((service, list) -> {
@@ -48,6 +58,18 @@ final class Teardown {
     Map<String, Set<String>> dependents = new TreeMap<>();
     deployments.forEach((service, deployment) -> dependencies(deployment)
         .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
+    // A service whose Deployment is deleted but whose Pods still terminate: its dependencies are
+    // the spec's if it declares them; if not (a removed service, an invalid spec), it may depend on
+    // anything, so everything else waits for its Pods.
+    for (String service : known) {
+      if (deployments.containsKey(service) || pods.getOrDefault(service, List.of()).isEmpty()) {
+        continue;
+      }
+      List<String> deps = declared.get(service);
+      (deps != null ? deps : known).stream()
+          .filter(dep -> !dep.equals(service))
+          .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service));
+    }
 
     Map<String, ServiceStatus> statuses = new TreeMap<>();
     List<Action> actions = new ArrayList<>();
@@ -66,40 +88,47 @@ final class Teardown {
         continue;
       }
       remaining.add(service);
-      List<String> waitingFor = dependents.getOrDefault(service, Set.of()).stream()
-          .filter(dependent -> !dependent.equals(service))
-          .filter(known::contains)
-          .filter(dependent -> !done(deployments.get(dependent), pods.getOrDefault(dependent, List.of()), mode))
-          .toList();
-      if (!waitingFor.isEmpty() && !scaledDown(deployment)) {
-        blocked.put(service, waitingFor);
-        status.setWaitingFor(waitingFor);
-        status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
-        continue;
-      }
-      if (deployment != null && !scaledDown(deployment)) {
-        inProgress = true;
-        actions.add(new Action.Scale(service, 0));
-        stoppedStatus(status, "stopping");
+      Set<String> dependentsOf = dependents.getOrDefault(service, Set.of());
+      if (!scaledDown(deployment)) {
+        // Its workload stops once every dependent's workload has stopped.
+        List<String> waitingFor = waiting(service, dependentsOf, known, d -> !workloadStopped(d, deployments, pods));
+        if (waitingFor.isEmpty()) {
+          inProgress = true;
+          actions.add(new Action.Scale(service, 0));
+          stoppedStatus(status, "stopping");
+        } else {
+          blocked.put(service, waitingFor);
+          status.setWaitingFor(waitingFor);
+          status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
+        }
       } else if (!servicePods.isEmpty()) {
         inProgress = true;
         stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
-      } else if (waitingFor.isEmpty()) {
-        inProgress = true;
-        // DELETE mode, scaled down, no Pods left: the Deployment itself goes last.
-        if (deployment.getMetadata().getDeletionTimestamp() == null) {
-          actions.add(new Action.Delete(service));
-        }
-        stoppedStatus(status, "stopping");
       } else {
-        blocked.put(service, waitingFor);
-        status.setWaitingFor(waitingFor);
-        status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
+        // DELETE mode, scaled down, no Pods left: the Deployment goes once its dependents' have gone.
+        List<String> waitingFor = waiting(service, dependentsOf, known, d -> !gone(d, deployments, pods));
+        stoppedStatus(status, waitingFor.isEmpty() ? "stopping" : "stopping: its Deployment is deleted after those of "
+            + String.join(", ", waitingFor));
+        if (waitingFor.isEmpty()) {
+          inProgress = true;
+          if (deployment.getMetadata().getDeletionTimestamp() == null) {
+            actions.add(new Action.Delete(service));
+          }
+        } else {
+          blocked.put(service, waitingFor);
+        }
       }
     }
-    if (!inProgress && !blocked.isEmpty()) {
+    // Blocked services that wait only on each other (not on a service that is not being stopped,
+    // such as a running dependent still recorded as depending on a removed service).
+    Set<String> stuck = new TreeSet<>(blocked.keySet());
+    boolean shrunk = true;
+    while (shrunk) {
+      shrunk = stuck.removeIf(service -> !stuck.containsAll(blocked.get(service)));
+    }
+    if (!inProgress && !stuck.isEmpty()) {
       // Nothing can move: the recorded dependencies form a cycle. Stop what is left at once.
-      blocked.keySet().forEach(service -> {
+      stuck.forEach(service -> {
         Deployment deployment = deployments.get(service);
         actions.add(mode == Mode.DELETE && scaledDown(deployment) && pods.getOrDefault(service, List.of()).isEmpty()
             ? new Action.Delete(service) : new Action.Scale(service, 0));
@@ -118,6 +147,19 @@ final class Teardown {
     status.setDependenciesMetAt(null);
     status.setStartedAt(null);
     status.setError(error);
+  }
+
+  private static List<String> waiting(String service, Set<String> dependents, Set<String> known,
+      java.util.function.Predicate<String> notYet) {
+    return dependents.stream().filter(d -> !d.equals(service)).filter(known::contains).filter(notYet).toList();
+  }
+
+  private static boolean workloadStopped(String service, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+    return scaledDown(deployments.get(service)) && pods.getOrDefault(service, List.of()).isEmpty();
+  }
+
+  private static boolean gone(String service, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+    return deployments.get(service) == null && pods.getOrDefault(service, List.of()).isEmpty();
   }
 
   private static boolean scaledDown(Deployment deployment) {

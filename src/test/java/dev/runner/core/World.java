@@ -1,0 +1,343 @@
+package dev.runner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runner.api.RunnerGroupSpec;
+import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * A RunnerGroup and the cluster around it, as the reconciler sees them, for driving
+ * {@link Supervisor#decide} through time. The clock is whatever {@code now} a test passes.
+ *
+ * <p>{@link #decideAt} observes, decides and records the decision's status as the next previous
+ * status (round-tripped through JSON, as the status subresource would). {@link #apply} plays the
+ * reconciler's DeploymentWriter: Deployments are built as DeploymentFactory builds them (spec-hash
+ * and depends-on annotations, replicas) and a spec change bumps the generation, as the API server
+ * does. The methods in "the cluster" play the Deployment controller and kubelet.
+ */
+final class World {
+  static final String GROUP = "app";
+  static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
+  static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  /** {@code seconds} after {@link #T0}, to the millisecond. */
+  static Instant t(double seconds) {
+    return T0.plusMillis(Math.round(seconds * 1000));
+  }
+
+  RunnerGroupSpec spec;
+  long generation = 1;
+  boolean deleting;
+  String restartRequest;
+  RunnerGroupStatus status;
+  final Map<String, Deployment> deployments = new TreeMap<>();
+  final Set<String> foreign = new TreeSet<>();
+  final Map<String, List<Pod>> pods = new TreeMap<>();
+  private final Map<String, Integer> podCounter = new HashMap<>();
+  private Supervisor supervisor = new Supervisor(new Backoff(() -> 0.5));
+  Decision decision;
+  Observed observed;
+  Instant now;
+
+  private World(RunnerGroupSpec spec) {
+    this.spec = spec;
+  }
+
+  static World of(RunnerGroupSpec spec) {
+    return new World(spec);
+  }
+
+  World withBackoff(Backoff backoff) {
+    this.supervisor = new Supervisor(backoff);
+    return this;
+  }
+
+  // ---- the operator -------------------------------------------------------------------------
+
+  Observed observed(Instant at) {
+    Map<String, List<Pod>> podsCopy = new TreeMap<>();
+    pods.forEach((service, list) -> podsCopy.put(service, List.copyOf(list)));
+    return new Observed(GROUP, generation, spec, deleting, restartRequest, status,
+        new TreeMap<>(deployments), new TreeSet<>(foreign), podsCopy, at);
+  }
+
+  /** One reconcile at {@code at}: its status becomes the previous status of the next one. */
+  Decision decideAt(Instant at) {
+    now = at;
+    observed = observed(at);
+    decision = supervisor.decide(observed);
+    status = JSON.unmarshal(JSON.asJson(decision.status()), RunnerGroupStatus.class);
+    return decision;
+  }
+
+  /** An operator restart: a new Supervisor with nothing but the written status. */
+  Decision restartOperatorAndDecideAt(Instant at) {
+    supervisor = new Supervisor(new Backoff(() -> 0.5));
+    return decideAt(at);
+  }
+
+  /** decideAt and then apply its actions. */
+  Decision step(Instant at) {
+    Decision d = decideAt(at);
+    apply();
+    return d;
+  }
+
+  /**
+   * The last reconcile once more, on the same observation but with the status it just wrote (as
+   * when the status write itself triggers a reconcile, or an event changes nothing the decision
+   * reads): nothing new to do, nothing to say, the same status. The last decision must have had
+   * no actions (otherwise the cluster is about to change).
+   */
+  void assertNoOpAgain() {
+    assertThat(decision.actions()).as("the last decision's actions").isEmpty();
+    String before = JSON.asJson(status);
+    Observed same = new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
+        observed.restartRequest(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now());
+    Decision again = supervisor.decide(same);
+    assertThat(again.actions()).as("actions of an identical reconcile").isEmpty();
+    assertThat(again.events()).as("events of an identical reconcile").isEmpty();
+    assertThat(JSON.asJson(again.status())).as("status of an identical reconcile").isEqualTo(before);
+  }
+
+  // ---- the reconciler's writes ----------------------------------------------------------------
+
+  /** Applies the last decision's actions the way DeploymentWriter does. */
+  World apply() {
+    for (Action action : decision.actions()) {
+      GroupPlan.ServicePlan plan = decision.plan().services().get(action.service());
+      if (action instanceof Action.Create create) {
+        assertThat(deployments).as("create of an existing Deployment").doesNotContainKey(create.service());
+        deployments.put(create.service(), built(plan, create.replicas(), 1L));
+      } else if (action instanceof Action.Update update) {
+        Deployment current = deployments.get(update.service());
+        Deployment wanted = built(plan, update.replicas(), current.getMetadata().getGeneration() + 1);
+        wanted.setStatus(current.getStatus());
+        deployments.put(update.service(), wanted);
+        if (update.replicas() == 0) {
+          terminatePods(update.service());
+        }
+      } else if (action instanceof Action.Scale scale) {
+        Deployment current = deployments.get(scale.service());
+        if (!Integer.valueOf(scale.replicas()).equals(current.getSpec().getReplicas())) {
+          current.getSpec().setReplicas(scale.replicas());
+          current.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
+        }
+        if (scale.replicas() == 0) {
+          terminatePods(scale.service());
+        }
+      } else if (action instanceof Action.Delete delete) {
+        // Background propagation: the Deployment goes at once, its Pods terminate afterwards.
+        deployments.remove(delete.service());
+        terminatePods(delete.service());
+      }
+    }
+    return this;
+  }
+
+  /** The Deployment as DeploymentFactory builds it. */
+  static Deployment built(GroupPlan.ServicePlan plan, int replicas, long generation) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Names.MANAGED_BY, Names.OPERATOR);
+    labels.put(Names.GROUP_LABEL, GROUP);
+    labels.put(Names.SERVICE_LABEL, plan.name());
+    return new DeploymentBuilder()
+        .withNewMetadata()
+          .withName(Names.deploymentName(GROUP, plan.name()))
+          .withNamespace("test")
+          .withGeneration(generation)
+          .withLabels(labels)
+          .addToAnnotations(Names.SPEC_HASH, TemplateHash.of(plan))
+          .addToAnnotations(Names.DEPENDS_ON, TemplateHash.dependsOn(plan))
+        .endMetadata()
+        .withNewSpec()
+          .withReplicas(replicas)
+          .withNewSelector().addToMatchLabels(Names.GROUP_LABEL, GROUP).addToMatchLabels(Names.SERVICE_LABEL, plan.name()).endSelector()
+          .withTemplate(JSON.clone(plan.spec().getTemplate()))
+        .endSpec()
+        .build();
+  }
+
+  /** A Deployment recorded with these dependencies (e.g. written by an earlier, valid spec). */
+  World existingDeployment(String service, int replicas, String dependsOn) {
+    Deployment d = new DeploymentBuilder()
+        .withNewMetadata()
+          .withName(Names.deploymentName(GROUP, service)).withNamespace("test").withGeneration(1L)
+          .addToLabels(Names.MANAGED_BY, Names.OPERATOR).addToLabels(Names.GROUP_LABEL, GROUP).addToLabels(Names.SERVICE_LABEL, service)
+          .addToAnnotations(Names.SPEC_HASH, "old").addToAnnotations(Names.DEPENDS_ON, dependsOn)
+        .endMetadata()
+        .withNewSpec().withReplicas(replicas).withTemplate(new PodTemplateSpec()).endSpec()
+        .build();
+    deployments.put(service, d);
+    return this;
+  }
+
+  // ---- the user -------------------------------------------------------------------------------
+
+  World edit(Consumer<RunnerGroupSpec> change) {
+    change.accept(spec);
+    generation++;
+    return this;
+  }
+
+  World replaceSpec(RunnerGroupSpec newSpec) {
+    spec = newSpec;
+    generation++;
+    return this;
+  }
+
+  World delete() {
+    deleting = true;
+    return this;
+  }
+
+  World suspend(boolean suspend) {
+    spec.setSuspend(suspend);
+    generation++;
+    return this;
+  }
+
+  World annotateRestart(String value) {
+    restartRequest = value;
+    return this;
+  }
+
+  // ---- the cluster (Deployment controller and kubelet) -----------------------------------------
+
+  Deployment deployment(String service) {
+    return deployments.get(service);
+  }
+
+  ServiceStatus service(String name) {
+    return status.getServices().get(name);
+  }
+
+  /** The Deployment controller catches up and every desired replica runs, updated and available. */
+  World healthy(String... services) {
+    for (String service : services) {
+      Deployment d = deployments.get(service);
+      int replicas = d.getSpec().getReplicas();
+      d.setStatus(statusOf(d.getMetadata().getGeneration(), replicas, replicas, replicas, replicas));
+      List<Pod> live = livePods(service);
+      List<Pod> all = new ArrayList<>(pods.getOrDefault(service, List.of()));
+      for (int i = live.size(); i < replicas; i++) {
+        all.add(runningPod(service));
+      }
+      pods.put(service, all);
+    }
+    return this;
+  }
+
+  /** Sets the Deployment's status as given. */
+  World deploymentStatus(String service, long observedGeneration, int replicas, int updated, int available) {
+    deployments.get(service).setStatus(statusOf(observedGeneration, replicas, updated, available, available));
+    return this;
+  }
+
+  /** The replicas stop being available (without any container exiting). */
+  World unavailable(String service) {
+    Deployment d = deployments.get(service);
+    int replicas = d.getSpec().getReplicas();
+    d.setStatus(statusOf(d.getMetadata().getGeneration(), replicas, replicas, 0, 0));
+    return this;
+  }
+
+  World progressDeadlineExceeded(String service, Instant at) {
+    Deployment d = deployments.get(service);
+    int replicas = d.getSpec().getReplicas();
+    DeploymentStatus s = statusOf(d.getMetadata().getGeneration(), replicas, replicas, 0, 0);
+    s.setConditions(List.of(new DeploymentConditionBuilder()
+        .withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
+        .withMessage("ReplicaSet has timed out progressing.")
+        .withLastUpdateTime(TestData.k8sTime(at)).withLastTransitionTime(TestData.k8sTime(at))
+        .build()));
+    d.setStatus(s);
+    return this;
+  }
+
+  private static DeploymentStatus statusOf(long observedGeneration, int replicas, int updated, int available, int ready) {
+    return new DeploymentStatusBuilder()
+        .withObservedGeneration(observedGeneration)
+        .withReplicas(replicas)
+        .withUpdatedReplicas(updated)
+        .withAvailableReplicas(available)
+        .withReadyReplicas(ready)
+        .build();
+  }
+
+  Pod runningPod(String service) {
+    return TestData.pod(GROUP, service, nextPodName(service), "Running", TestData.running(service, 0, now == null ? T0 : now));
+  }
+
+  String nextPodName(String service) {
+    int n = podCounter.merge(service, 1, Integer::sum);
+    return Names.deploymentName(GROUP, service) + "-" + n;
+  }
+
+  /** Replaces the container status of the service's first live Pod. */
+  World container(String service, ContainerStatus container, String podPhase) {
+    List<Pod> list = pods.get(service);
+    Pod pod = list.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
+    pod.getStatus().setContainerStatuses(List.of(container));
+    pod.getStatus().setPhase(podPhase);
+    return this;
+  }
+
+  /** The service's container exits and stays terminated (current state). */
+  World exits(String service, int code, String reason, Instant at) {
+    return container(service, TestData.terminated(service, code, reason, 0, at), code == 0 ? "Succeeded" : "Failed");
+  }
+
+  /** The service's container exited and kubelet already restarted it (last state). */
+  World exitedAndRestarted(String service, int code, String reason, int restartCount, Instant at) {
+    return container(service, TestData.restartedAfter(service, code, reason, restartCount, at), "Running");
+  }
+
+  /** Adds a Pod as given. */
+  World pod(String service, Pod pod) {
+    pods.computeIfAbsent(service, k -> new ArrayList<>()).add(pod);
+    return this;
+  }
+
+  /** kubelet is asked to stop the service's Pods: they get a deletionTimestamp and are still listed. */
+  World terminatePods(String service) {
+    pods.getOrDefault(service, List.of()).forEach(p -> {
+      if (p.getMetadata().getDeletionTimestamp() == null) {
+        p.getMetadata().setDeletionTimestamp(TestData.k8sTime(now == null ? T0 : now));
+      }
+    });
+    return this;
+  }
+
+  /** The service's Pods have terminated and are gone. */
+  World podsGone(String... services) {
+    for (String service : services) {
+      pods.remove(service);
+    }
+    return this;
+  }
+
+  List<Pod> livePods(String service) {
+    return pods.getOrDefault(service, List.of()).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+}
