@@ -32,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -49,12 +50,17 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   private final Clock clock;
   private final Supervisor supervisor;
-  private final Consumer<Decision> observer;
+  private final BiConsumer<ResourceID, Decision> observer;
   private InformerEventSource<Deployment, RunnerGroup> deployments;
   private InformerEventSource<Pod, RunnerGroup> pods;
 
   /** @param observer told of every decision made (metrics) */
   public RunnerGroupReconciler(Clock clock, Backoff backoff, Consumer<Decision> observer) {
+    this(clock, backoff, (group, decision) -> observer.accept(decision));
+  }
+
+  /** @param observer told of every decision made, with the group it was made for (metrics) */
+  public RunnerGroupReconciler(Clock clock, Backoff backoff, BiConsumer<ResourceID, Decision> observer) {
     this.clock = clock;
     this.supervisor = new Supervisor(backoff);
     this.observer = observer;
@@ -122,7 +128,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       });
       new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
     }
-    observer.accept(decision);
+    observer.accept(ResourceID.fromResource(group), decision);
     return decision;
   }
 

@@ -7,10 +7,12 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -56,7 +58,7 @@ public final class RunnerOperator implements AutoCloseable {
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private LeaderElectionConfiguration leaderElection;
     private Metrics metrics;
-    private Consumer<Decision> decisions = decision -> { };
+    private BiConsumer<ResourceID, Decision> decisions = (group, decision) -> { };
     private int threads = 10;
 
     private Builder(KubernetesClient client) {
@@ -92,6 +94,12 @@ public final class RunnerOperator implements AutoCloseable {
 
     /** Told of every decision the reconciler makes. */
     public Builder onDecision(Consumer<Decision> decisions) {
+      this.decisions = (group, decision) -> decisions.accept(decision);
+      return this;
+    }
+
+    /** Told of every decision the reconciler makes, with the group (namespace and name) it was made for. */
+    public Builder onGroupDecision(BiConsumer<ResourceID, Decision> decisions) {
       this.decisions = decisions;
       return this;
     }

@@ -173,7 +173,7 @@ class HelmChartTest {
     assertThat(normalized(lease.getRules())).isEqualTo(normalized(List.of(
         rule("coordination.k8s.io", "leases", "create"),
         new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
-            .withResourceNames(RELEASE).withVerbs("get", "update").build())));
+            .withResourceNames(RELEASE).withVerbs("get", "update", "patch").build())));
     RoleBinding binding = all(objects, RoleBinding.class).stream()
         .filter(r -> r.getMetadata().getName().endsWith("-leader-election")).findFirst().orElseThrow();
     assertThat(binding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
