@@ -105,6 +105,8 @@ class BringUpTest extends ScenarioTest {
     });
     assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(ready, "Progressing").getStatus()).isEqualTo("False");
+    // Events are recorded right after the status that shows the transition.
+    await().atMost(PATIENCE).until(() -> eventReasons("stages").contains("GroupReady"));
     assertThat(eventReasons("stages")).containsSubsequence(
         "ServiceStarted", "ServiceReady", "ServiceStarted", "ServiceReady", "GroupReady");
     assertThat(eventReasons("stages")).filteredOn("GroupReady"::equals).hasSize(1);
