@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     subcommands = {
         PlanCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
