@@ -56,10 +56,10 @@ import picocli.CommandLine.TypeConversionException;
     usageHelpAutoWidth = true,
     footerHeading = "%nExamples:%n",
     footer = {
-        "  demo                                       the bundled shop example comes up in about 6s",
-        "  demo --startup database=3s                 the database takes 3s: everything else waits",
-        "  demo --crash api=1x2                       api exits with code 1 on its first 2 starts: watch the backoff",
-        "  demo --crash migrate=1 --fast-backoff      migrate fails on every start: restart limit 3, then Failed",
+        "  demo                                  the bundled example, up in 6-10s",
+        "  demo --startup database=3s            dependents wait for the database",
+        "  demo --crash api=1x2                  api exits 1 on its first 2 starts",
+        "  demo --crash migrate=1 --fast-backoff restart limit reached, Failed",
         "  demo --image-pull-error worker --timeout 15s",
         "  demo my-group.yaml --plain"},
     exitCodeListHeading = "Exit codes:%n",
@@ -88,8 +88,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--crash", paramLabel = "SERVICE=CODE[xTIMES][@AFTER]", converter = Simulation.CrashConverter.class,
       description = "The service's containers exit with CODE after running for AFTER (default 1s): on its first TIMES "
-          + "starts (api=1x2: crashes twice, then runs), or on every start without xTIMES (worker=1: a permanent "
-          + "failure, ending at the restart limit in Failed). Repeatable.")
+          + "starts (api=1x2: crashes twice, then runs; a start counts all replicas), or on every start without "
+          + "xTIMES (worker=1: a permanent failure, ending at the restart limit in Failed). The demo counts the "
+          + "group healthy only once the crashes asked for have happened. Repeatable.")
   List<Simulation.Crash> crashes = new ArrayList<>();
 
   @Option(names = "--image-pull-error", paramLabel = "SERVICE[=MESSAGE]", converter = Simulation.PullErrorConverter.class,
