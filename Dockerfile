@@ -6,6 +6,8 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
 COPY src ./src
+# demo's bundled example (pom.xml copies it into the jar)
+COPY examples/shop.yaml ./examples/shop.yaml
 # `package` writes the shaded, executable jar to target/runner-operator.jar (<finalName> in pom.xml).
 # The local Maven repository is a BuildKit cache, kept between builds.
 RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         PlanCommand.class,
         RunCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {

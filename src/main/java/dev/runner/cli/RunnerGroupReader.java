@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.runner.api.RunnerGroup;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,9 +56,20 @@ final class RunnerGroupReader {
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .build();
 
+  /** Opens the text to read. */
+  interface Source {
+    Reader open() throws IOException;
+  }
+
   Contents read(Path file) throws UnreadableFile {
+    return read(file, () -> Files.newBufferedReader(file));
+  }
+
+  /** Reads from {@code source}; {@code file} names it in messages (e.g. a bundled resource). */
+  Contents read(Path file, Source source) throws UnreadableFile {
     List<JsonNode> documents = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(Files.newBufferedReader(file))) {
+    try (Reader reader = source.open();
+        MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(reader)) {
       while (it.hasNext()) {
         documents.add(it.next());
       }

@@ -216,7 +216,9 @@ final class ServiceRun {
       status.setRestarts(status.getRestarts() + 1);
       status.setNextRestartAt(Times.format(due));
       status.setPhase(ServicePhase.BackingOff);
-      status.setError(termination.describe() + "; restarting in " + Durations.format(restart.delay())
+      // In whole milliseconds: a jittered delay printed to the nanosecond ("430293471ns") helps nobody.
+      status.setError(termination.describe() + "; restarting in "
+          + Durations.format(restart.delay().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
           + " (restart " + status.getRestarts() + (plan.restart().unlimited() ? "" : " of " + plan.restart().maxRetries()) + ")");
       wakeAt = due;
     } else if (decision instanceof RestartDecision.Complete) {

@@ -1,0 +1,74 @@
+package dev.runner.cli;
+
+import dev.runner.api.GroupPhase;
+import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceStatus;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * For logs and pipes: one timestamped line per event, per service phase change and per group phase
+ * change, never redrawn. {@code +1.234s api Starting}, {@code +1.240s event ServiceStarted: ...}.
+ */
+final class PlainDisplay implements DemoDisplay {
+  private final PrintWriter out;
+  private final DemoDisplay.Group group;
+  private final Map<String, ServicePhase> phases = new HashMap<>();
+  private GroupPhase groupPhase;
+
+  PlainDisplay(PrintWriter out, DemoDisplay.Group group) {
+    this.out = out;
+    this.group = group;
+  }
+
+  @Override
+  public void status(RunnerGroupStatus status, Duration at) {
+    if (status == null) {
+      return;
+    }
+    // In start order: "database Ready" comes before "migrate Starting" when one write did both.
+    for (String name : DemoDisplay.order(status, group.services())) {
+      ServiceStatus service = status.getServices().get(name);
+      if (service == null || service.getPhase() == null || service.getPhase() == phases.get(name)) {
+        continue;
+      }
+      phases.put(name, service.getPhase());
+      String error = service.getError();
+      line(at, name + " " + service.getPhase() + (error == null || error.isEmpty() ? "" : ": " + error));
+    }
+    if (status.getPhase() != null && status.getPhase() != groupPhase) {
+      groupPhase = status.getPhase();
+      boolean explain = groupPhase == GroupPhase.Failed || groupPhase == GroupPhase.Degraded
+          || groupPhase == GroupPhase.Invalid;
+      line(at, "group " + group.name() + " " + groupPhase + " (" + status.getReady() + " ready)"
+          + (explain && !status.getMessage().isEmpty() ? ": " + status.getMessage() : ""));
+    }
+  }
+
+  @Override
+  public void event(String type, String reason, String message, Duration at) {
+    line(at, "event " + reason + ": " + message);
+  }
+
+  @Override
+  public void note(String message, Duration at) {
+    line(at, message);
+  }
+
+  @Override
+  public void tick(Duration at) {
+  }
+
+  @Override
+  public void close() {
+    out.flush();
+  }
+
+  private void line(Duration at, String text) {
+    out.println(DemoDisplay.time(at) + " " + text);
+    out.flush();
+  }
+}
