@@ -120,7 +120,8 @@ class RestartTest extends ScenarioTest {
         assertThat(timeline.podsGone(job)).hasSize(1);
         assertThat(up).isAfterOrEqualTo(timeline.podsGone(job).get(0));
         assertThat(Duration.between(down, up)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-        assertThat(eventReasons(g)).containsSubsequence("ServiceFailed", "RestartScheduled", "ServiceRestarted", "ServiceReady");
+        eventually(() -> assertThat(eventReasons(g))
+            .containsSubsequence("ServiceFailed", "RestartScheduled", "ServiceRestarted", "ServiceReady"));
         if (how != How.ROLLOUT_FAILED) {
           awaitService(g, "dep", ServicePhase.Ready);
         }
@@ -146,6 +147,7 @@ class RestartTest extends ScenarioTest {
         assertThat(dead.getError()).endsWith("not restarted (restart policy Never)");
         await().atMost(PATIENCE).until(() -> pods(job).isEmpty() && deployment(job).getSpec().getReplicas() == 0);
         awaitPhase(g, GroupPhase.Failed);
+        eventually(() -> assertThat(eventReasons(g)).contains("GroupFailed"));
         assertThat(eventsWith(g, "ServiceFailed")).hasSize(1);
         assertThat(eventReasons(g)).doesNotContain("RestartScheduled", "ServiceRestarted");
         if (how != How.ROLLOUT_FAILED) {
@@ -287,7 +289,7 @@ class RestartTest extends ScenarioTest {
     await().atMost(PATIENCE).until(() -> service("unl", "web").map(s -> s.getRestarts() == 6
         && s.getPhase() == ServicePhase.Ready).orElse(false));
     awaitPhase("unl", GroupPhase.Ready);
-    assertThat(eventsWith("unl", "RestartScheduled")).hasSize(6);
+    eventually(() -> assertThat(eventsWith("unl", "RestartScheduled")).hasSize(6));
     assertThat(eventReasons("unl")).doesNotContain("RestartLimitReached");
     assertThat(svcStatus("unl", "web").getError()).isEmpty();
     assertThat(eventsWith("unl", "ServiceRestarted")).last().extracting(Event::getMessage)
@@ -315,6 +317,7 @@ class RestartTest extends ScenarioTest {
     // Without the reset this would be the third failure with maxRetries 2: Failed.
     assertThat(again.getPhase()).isIn(ServicePhase.BackingOff, ServicePhase.Starting, ServicePhase.Ready);
     assertThat(again.getRestarts()).isEqualTo(1);
+    eventually(() -> assertThat(eventsWith("rst", "RestartScheduled")).hasSize(3));
     assertThat(eventsWith("rst", "RestartScheduled")).last().extracting(Event::getMessage).asString()
         .startsWith("service web: restart 1 scheduled");
     assertThat(eventsWith("rst", "ServiceFailed")).last().extracting(Event::getMessage)
@@ -432,11 +435,16 @@ class RestartTest extends ScenarioTest {
     awaitPhase("dep", GroupPhase.Ready);
     assertThat(pods("dep-api")).extracting(p -> p.getMetadata().getName()).containsExactly(apiPod);
     assertThat(timeline.replicaHistory("dep-api")).containsExactly(1);
-    assertThat(eventReasons("dep")).containsSubsequence("GroupReady", "ServiceFailed", "RestartScheduled", "GroupDegraded",
-        "ServiceRestarted", "ServiceReady", "GroupReady");
+    eventually(() -> assertThat(eventReasons("dep")).containsSubsequence("GroupReady", "ServiceFailed", "RestartScheduled",
+        "GroupDegraded", "ServiceRestarted", "ServiceReady", "GroupReady"));
   }
 
   // ---- helpers ----
+
+  /** Events are recorded just after the status they go with is written: wait for them. */
+  private static void eventually(org.awaitility.core.ThrowingRunnable assertion) {
+    await().atMost(PATIENCE).untilAsserted(assertion);
+  }
 
   private void annotate(String group, String value) {
     client.resources(RunnerGroup.class).inNamespace(NS).withName(group).edit(g -> {

@@ -180,7 +180,8 @@ class TeardownTest extends ScenarioTest {
       assertThat(s.isRunning()).isFalse();
     });
     assertThat(status("sus").getMessage()).isEqualTo("suspended: all services stopped");
-    assertThat(eventReasons("sus")).containsSubsequence("GroupStopping", "GroupSuspended");
+    // Events are recorded just after the status they go with.
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(eventReasons("sus")).containsSubsequence("GroupStopping", "GroupSuspended"));
     assertThat(eventReasons("sus")).filteredOn("GroupSuspended"::equals).hasSize(1);
     assertThat(events("sus")).filteredOn(e -> "ServiceStopped".equals(e.getReason())).extracting(Event::getMessage)
         .containsExactly("stopped service c", "stopped service b", "stopped service a");
