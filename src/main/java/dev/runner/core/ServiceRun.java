@@ -212,13 +212,13 @@ final class ServiceRun {
         termination.exitCode(), backoff);
     ensureReplicas(0);
     if (decision instanceof RestartDecision.Restart restart) {
-      Instant due = now.plus(restart.delay());
+      // Whole milliseconds, as the status keeps times: a jittered delay reads "437ms", not "437123456ns".
+      Duration delay = restart.delay().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+      Instant due = now.plus(delay);
       status.setRestarts(status.getRestarts() + 1);
       status.setNextRestartAt(Times.format(due));
       status.setPhase(ServicePhase.BackingOff);
-      // In whole milliseconds: a jittered delay printed to the nanosecond ("430293471ns") helps nobody.
-      status.setError(termination.describe() + "; restarting in "
-          + Durations.format(restart.delay().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+      status.setError(termination.describe() + "; restarting in " + Durations.format(delay)
           + " (restart " + status.getRestarts() + (plan.restart().unlimited() ? "" : " of " + plan.restart().maxRetries()) + ")");
       wakeAt = due;
     } else if (decision instanceof RestartDecision.Complete) {

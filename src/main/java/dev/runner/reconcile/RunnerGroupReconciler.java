@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -40,10 +41,10 @@ import java.util.function.Consumer;
  * (Deployments), record (status, only when it changed; then events). Deployment and Pod events of
  * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
  */
-// Not generation aware: the runner.dev/restart annotation changes metadata only, and must wake the
-// reconciler. Our own status writes do not come back as events (JOSDK knows them), and a
-// reconcile that finds nothing new writes nothing.
-@ControllerConfiguration(name = RunnerGroupReconciler.NAME, generationAwareEventProcessing = false)
+@ControllerConfiguration(name = RunnerGroupReconciler.NAME,
+    // The restart annotation changes no generation: the filter lets it through, and only what matters.
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = GroupUpdateFilter.class))
 public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
   public static final String NAME = "runnergroup";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
