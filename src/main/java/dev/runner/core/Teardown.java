@@ -83,6 +83,7 @@ final class Teardown {
       statuses.put(service, status);
       status.setWaitingFor(List.of());
       status.setRunning(DeploymentHealth.running(servicePods));
+      status.setReadyReplicas(deployment == null ? null : DeploymentHealth.readyReplicas(deployment));
       if (done(deployment, servicePods, mode)) {
         stoppedStatus(status, "");
         continue;
