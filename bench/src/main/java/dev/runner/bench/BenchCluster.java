@@ -64,8 +64,21 @@ final class BenchCluster implements AutoCloseable {
           context: {cluster: bench, user: operator, namespace: default}
         current-context: bench
         """.formatted(server.url("/"), OPERATOR_TOKEN));
-    operator = OperatorProcess.start(options, kubeconfig, dir.resolve("operator-" + label + ".log"));
-    warmUp(options);
+    OperatorProcess started = null;
+    try {
+      started = OperatorProcess.start(options, kubeconfig, dir.resolve("operator-" + label + ".log"));
+      operator = started;
+      warmUp(options);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (started != null) {
+        started.close();
+      }
+      kubelet.close();
+      kubeletClient.close();
+      client.close();
+      server.destroy();
+      throw e;
+    }
   }
 
   /**

@@ -47,7 +47,12 @@ public final class Main {
     if (CommandLine.printHelpIfRequested(cl.getParseResult())) {
       return;
     }
-    new Main(options).run();
+    try {
+      new Main(options).run();
+    } catch (Exception e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
     System.exit(0); // the mock server's and clients' threads are not all daemons
   }
 

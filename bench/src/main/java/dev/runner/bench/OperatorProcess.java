@@ -43,6 +43,8 @@ final class OperatorProcess implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(logFile.toFile()).start();
     OperatorProcess operator = new OperatorProcess(process, port);
+    // Never leave the operator running behind a benchmark that ended abnormally.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "bench-operator-kill"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.operatorStartTimeoutSeconds);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
