@@ -43,8 +43,13 @@ public final class DeploymentHealth {
     return deployment == null || deployment.getStatus() == null ? 0 : count(deployment.getStatus().getReadyReplicas());
   }
 
-  /** Why the service is not healthy, in words a user can act on. */
-  public static String explain(Deployment deployment, List<Pod> pods, int replicas) {
+  /**
+   * Why the service is not healthy, in words a user can act on. While it is {@code starting}, a
+   * mere count reads "starting: 0/2 replicas available": the same words from the moment the
+   * Deployment is created until a replica is available, so that nothing changes in the status (and
+   * nothing is written) until something did change.
+   */
+  public static String explain(Deployment deployment, List<Pod> pods, int replicas, boolean starting) {
     Optional<String> waiting = pods.stream()
         .filter(p -> p.getStatus() != null)
         .flatMap(p -> Stream.concat(list(p.getStatus().getInitContainerStatuses()), list(p.getStatus().getContainerStatuses())))
@@ -55,12 +60,12 @@ public final class DeploymentHealth {
     if (waiting.isPresent()) {
       return waiting.get();
     }
-    if (deployment == null) {
-      return "deployment not created yet";
+    String prefix = starting ? "starting: " : "";
+    if (deployment == null || deployment.getStatus() == null || deployment.getStatus().getObservedGeneration() == null) {
+      return prefix + "0/" + replicas + " replicas available";
     }
-    if (deployment.getStatus() == null || deployment.getStatus().getObservedGeneration() == null
-        || (deployment.getMetadata().getGeneration() != null
-            && deployment.getStatus().getObservedGeneration() < deployment.getMetadata().getGeneration())) {
+    if (deployment.getMetadata().getGeneration() != null
+        && deployment.getStatus().getObservedGeneration() < deployment.getMetadata().getGeneration()) {
       return "rollout in progress";
     }
     int available = count(deployment.getStatus().getAvailableReplicas());
@@ -68,7 +73,7 @@ public final class DeploymentHealth {
     if (updated < replicas) {
       return "rollout in progress: " + updated + "/" + replicas + " replicas updated";
     }
-    return available + "/" + replicas + " replicas available";
+    return prefix + available + "/" + replicas + " replicas available";
   }
 
   private static Optional<String> waitingReason(ContainerStatus status) {

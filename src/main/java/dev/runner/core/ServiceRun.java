@@ -201,7 +201,7 @@ final class ServiceRun {
     status.setHealthySince(null);
     status.setPhase(previousPhase == ServicePhase.Ready || previousPhase == ServicePhase.Unhealthy
         ? ServicePhase.Unhealthy : ServicePhase.Starting);
-    status.setError(DeploymentHealth.explain(deployment, pods, plan.replicas()));
+    status.setError(DeploymentHealth.explain(deployment, pods, plan.replicas(), status.getPhase() == ServicePhase.Starting));
   }
 
   private void stopped(Termination termination) {

@@ -34,6 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +52,8 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   public static final String NAME = "runnergroup";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+  /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
+  private final ThreadPoolExecutor executor = writers();
   private final Clock clock;
   private final Supervisor supervisor;
   private final BiConsumer<ResourceID, Decision> observer;
@@ -65,6 +70,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     this.clock = clock;
     this.supervisor = new Supervisor(backoff);
     this.observer = observer;
+  }
+
+  private static ThreadPoolExecutor writers() {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+      Thread thread = new Thread(runnable, "runnergroup-writer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   @Override
@@ -120,7 +135,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observed = checked;
       decision = supervisor.decide(observed);
     }
-    new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
+    new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
     if (changed(group.getStatus(), decision.status())) {
       RunnerGroupStatus status = decision.status();
       PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
@@ -137,23 +152,23 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
    * The informer sees only Deployments that carry our labels. Before creating one, read its name
    * directly: an object we did not create may hold it, and it is never adopted or changed.
    */
-  private static Observed checkNamesBeforeCreating(KubernetesClient client, RunnerGroup group, Observed observed,
+  private Observed checkNamesBeforeCreating(KubernetesClient client, RunnerGroup group, Observed observed,
       Decision decision) {
+    List<String> creates = decision.actions().stream()
+        .filter(action -> action instanceof Action.Create)
+        .map(Action::service)
+        .toList();
+    List<Deployment> existing = Parallel.map(creates, executor, service ->
+        client.apps().deployments().inNamespace(group.getMetadata().getNamespace())
+            .withName(Names.deploymentName(group.getMetadata().getName(), service)).get());
     Map<String, Deployment> ours = new HashMap<>();
     List<String> foreign = new ArrayList<>();
-    for (Action action : decision.actions()) {
-      if (!(action instanceof Action.Create)) {
-        continue;
-      }
-      Deployment existing = client.apps().deployments().inNamespace(group.getMetadata().getNamespace())
-          .withName(Names.deploymentName(group.getMetadata().getName(), action.service())).get();
-      if (existing == null) {
-        continue;
-      }
-      if (DeploymentFactory.ownedBy(existing, group)) {
-        ours.put(action.service(), existing);
-      } else {
-        foreign.add(action.service());
+    for (int i = 0; i < creates.size(); i++) {
+      Deployment found = existing.get(i);
+      if (found != null && DeploymentFactory.ownedBy(found, group)) {
+        ours.put(creates.get(i), found);
+      } else if (found != null) {
+        foreign.add(creates.get(i));
       }
     }
     return ours.isEmpty() && foreign.isEmpty() ? observed : ClusterView.with(observed, ours, foreign);

@@ -136,7 +136,8 @@ class RestartTest extends ScenarioTest {
         assertThat(deployment(job).getSpec().getReplicas()).isZero();
         awaitService(g, "dep", ServicePhase.Ready);
         awaitPhase(g, GroupPhase.Ready);
-        assertThat(timeline.created(g + "-dep")).isAfterOrEqualTo(timeline.scaledToZero(job));
+        // The dependent is created in the reconcile that sees the exit (in parallel with the scale-down).
+        assertThat(timeline.created(g + "-dep")).isAfterOrEqualTo(timeline.available(job));
         assertThat(timeline.replicaHistory(job)).containsExactly(1, 0);
         assertThat(eventReasons(g)).contains("ServiceCompleted").doesNotContain("ServiceFailed", "RestartScheduled");
       }
