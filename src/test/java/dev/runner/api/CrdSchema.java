@@ -37,20 +37,23 @@ import java.util.stream.Collectors;
  *   <li>Unknown fields, as {@code kubectl apply} with server-side field validation {@code Strict}
  *       (the default since Kubernetes 1.27 for kubectl) reports them: {@code unknown field "spec.x"}.
  *       They are pruned before the rest of the checks, as the server does.</li>
- *   <li>The OpenAPI keywords: type (and {@code x-kubernetes-int-or-string}), required, enum,
+ *   <li>The OpenAPI keywords (in no particular order: the server's order is not stable either): type (and {@code x-kubernetes-int-or-string}), required, enum,
  *       pattern, minimum/maximum, minLength/maxLength, minItems/maxItems, and
  *       {@code x-kubernetes-list-type: map} keys ({@code Duplicate value}).</li>
  *   <li>{@code x-kubernetes-validations}: each CEL rule with {@code self} bound to its node (at the
  *       root, {@code self.metadata} holds only {@code name} and {@code generateName}), evaluated
- *       with cel-java. As the server does, the rules are skipped when a type error or an
- *       unsupported enum value was found ("some validation rules were not checked ...").</li>
+ *       with cel-java. As the server does, the rules are skipped when a wrong type, an unsupported
+ *       enum value, a missing required field, a string too long or a list too long was found
+ *       ("some validation rules were not checked ...").</li>
  * </ol>
  * Defaults are not applied (nothing here depends on them). Errors read like the server's
- * {@code field.Error}s, e.g. {@code spec.services[1]: Invalid value: "object": <rule message>}.
+ * {@code field.Error}s (as kube-apiserver 1.37 prints them), e.g.
+ * {@code spec.services[1]: Invalid value: <rule message>}. The wording of a CEL evaluation error
+ * (e.g. {@code duration('abc')}) is cel-java's, not cel-go's.
  */
 public final class CrdSchema {
   public static final Path GENERATED = Path.of("target/crds/runnergroups.runner.dev-v1.yml");
-  static final String RULES_SKIPPED = "<nil>: Invalid value: \"null\": some validation rules were not checked because "
+  static final String RULES_SKIPPED = "<nil>: Invalid value: null: some validation rules were not checked because "
       + "the object was invalid; correct the existing errors to complete validation";
   private static final Set<String> ROOT_FIELDS = Set.of("apiVersion", "kind", "metadata");
 
@@ -177,6 +180,7 @@ public final class CrdSchema {
     if (value.isTextual()) {
       String text = value.asText();
       if (schema.has("maxLength") && text.codePointCount(0, text.length()) > schema.get("maxLength").asInt()) {
+        result.blocking = true;
         result.errors.add(field + ": Too long: may not be more than " + schema.get("maxLength").asInt() + " bytes");
       }
       if (schema.has("minLength") && text.codePointCount(0, text.length()) < schema.get("minLength").asInt()) {
@@ -205,6 +209,7 @@ public final class CrdSchema {
     }
     if (value.isArray()) {
       if (schema.has("maxItems") && value.size() > schema.get("maxItems").asInt()) {
+        result.blocking = true;
         result.errors.add(field + ": Too many: " + value.size() + ": must have at most " + schema.get("maxItems").asInt() + " items");
       }
       if (schema.has("minItems") && value.size() < schema.get("minItems").asInt()) {
@@ -221,8 +226,8 @@ public final class CrdSchema {
             key.put(k, value.get(i).path(k));
           }
           if (!seen.add(key)) {
-            result.errors.add(path + "[" + i + "]: Duplicate value: map[string]interface {}{" + key.entrySet().stream()
-                .map(e -> "\"" + e.getKey() + "\":" + e.getValue()).collect(Collectors.joining(", ")) + "}");
+            result.errors.add(path + "[" + i + "]: Duplicate value: {" + key.entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":" + e.getValue()).collect(Collectors.joining(",")) + "}");
           }
         }
       }
@@ -234,6 +239,7 @@ public final class CrdSchema {
       for (JsonNode required : schema.path("required")) {
         JsonNode present = value.get(required.asText());
         if (present == null || present.isNull()) {
+          result.blocking = true;
           result.errors.add(join(path, required.asText()) + ": Required value");
         }
       }
@@ -281,12 +287,15 @@ public final class CrdSchema {
         try {
           outcome = program(expression).eval(Map.of("self", self));
         } catch (CelEvaluationException e) {
+          // cel-go words its evaluation errors differently; the shape is the server's.
           result.errors.add(field + ": Invalid value: \"" + typeOf(schema) + "\": " + e.getMessage()
-              + " evaluating rule: " + expression);
+              + " evaluating rule: " + message);
           continue;
         }
         if (!Boolean.TRUE.equals(outcome)) {
-          result.errors.add(field + ": Invalid value: \"" + typeOf(schema) + "\": " + message);
+          // The server shows a scalar's value, not an object's or a list's.
+          String shown = value.isContainerNode() ? "" : quote(value) + ": ";
+          result.errors.add(field + ": Invalid value: " + shown + message);
         }
       }
     }
