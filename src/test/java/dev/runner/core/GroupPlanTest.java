@@ -141,7 +141,7 @@ class GroupPlanTest {
   void missingName() {
     assertThat(errors("shop", spec(service(null), service("")))).containsExactly(
         "spec.services[0]: name is required",
-        "service : name is required");
+        "spec.services[1]: name is required");
   }
 
   @Test
