@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Healthy", jsonPath = ".status.healthy", type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(value = "has(self.spec)", message = "a RunnerGroup needs a spec with at least one service")
 @ValidationRule(
     value = "!has(self.spec) || !has(self.spec.services) || self.spec.services.all(s, size(self.metadata.name) + 1 + size(s.name) <= " + Limits.DEPLOYMENT_NAME_MAX + ")",
     message = "the Deployment name <group>-<service> must be at most " + Limits.DEPLOYMENT_NAME_MAX

@@ -10,6 +10,7 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
+    // Its cost bounds Limits.DEPENDS_ON_MAX (see there).
     value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, self.services.exists(t, t.name == d)))",
     message = "dependsOn names a service that is not in this group: add that service or fix the name")
 public class RunnerGroupSpec {

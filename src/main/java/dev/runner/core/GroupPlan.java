@@ -47,7 +47,7 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
     for (int i = 0; i < services.size(); i++) {
       ServiceSpec service = services.get(i);
       String name = service.getName();
-      String where = name == null ? "spec.services[" + i + "]" : "service " + name;
+      String where = name == null || name.isEmpty() ? "spec.services[" + i + "]" : "service " + name;
       if (name == null || name.isEmpty()) {
         errors.add(where + ": name is required");
         continue;
