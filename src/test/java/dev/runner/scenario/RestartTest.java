@@ -137,7 +137,7 @@ class RestartTest extends ScenarioTest {
         awaitService(g, "dep", ServicePhase.Ready);
         awaitPhase(g, GroupPhase.Ready);
         // The dependent is created in the reconcile that sees the exit (in parallel with the scale-down).
-        assertThat(timeline.created(g + "-dep")).isAfterOrEqualTo(timeline.available(job));
+        assertThat(timeline.created(g + "-dep")).isAfter(timeline.created(job));
         assertThat(timeline.replicaHistory(job)).containsExactly(1, 0);
         assertThat(eventReasons(g)).contains("ServiceCompleted").doesNotContain("ServiceFailed", "RestartScheduled");
       }
