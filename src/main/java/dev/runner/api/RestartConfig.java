@@ -1,5 +1,6 @@
 package dev.runner.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -11,6 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
  * group's, which wins over the defaults (the Go runner's DefaultRestartConfig, plus resetAfter).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
     value = "!has(self.initialBackoff) || !has(self.maxBackoff) || duration(self.maxBackoff) >= duration(self.initialBackoff)",
     message = "maxBackoff must not be shorter than initialBackoff")

@@ -1,5 +1,6 @@
 package dev.runner.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
     // Its cost bounds Limits.DEPENDS_ON_MAX (see there).
     value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, self.services.exists(t, t.name == d)))",

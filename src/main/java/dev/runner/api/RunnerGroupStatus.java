@@ -1,5 +1,6 @@
 package dev.runner.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.TreeMap;
 
 /** The group's health (the Go runner's HealthStatus) plus what a user needs to act on it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RunnerGroupStatus {
   private Long observedGeneration;
   private boolean healthy;

@@ -1,5 +1,6 @@
 package dev.runner.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -15,6 +16,7 @@ import java.util.List;
 
 /** One service of a group: it runs as the Deployment {@code <group>-<service>}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
     value = "!has(self.dependsOn) || !(self.name in self.dependsOn)",
     message = "a service cannot depend on itself: remove its own name from dependsOn")

@@ -49,12 +49,25 @@ final class RunnerGroupReader {
     }
   }
 
+  /**
+   * The model ignores unknown fields (the operator must go on when a newer CRD adds some); a user's
+   * file is read strictly, so a misspelt field is an error here: mix-ins undo the leniency.
+   */
   private final YAMLMapper mapper = YAMLMapper.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .addMixIn(dev.runner.api.RunnerGroupSpec.class, Strict.class)
+      .addMixIn(dev.runner.api.ServiceSpec.class, Strict.class)
+      .addMixIn(dev.runner.api.RestartConfig.class, Strict.class)
+      .addMixIn(dev.runner.api.RunnerGroupStatus.class, Strict.class)
+      .addMixIn(dev.runner.api.ServiceStatus.class, Strict.class)
+      .addMixIn(dev.runner.api.ExitRecord.class, Strict.class)
       .build();
+
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = false)
+  private abstract static class Strict {}
 
   /** Opens the text to read. */
   interface Source {
