@@ -27,6 +27,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "has(self.spec)", message = "a RunnerGroup needs a spec with at least one service")
 @ValidationRule(
+    value = "self.metadata.name.matches('" + Limits.DNS_LABEL + "')",
+    message = "the group name must be a DNS label (lower-case letters, digits and '-'; no dots): "
+        + "it is the first part of its Deployments' names")
+@ValidationRule(
     value = "!has(self.spec) || !has(self.spec.services) || self.spec.services.all(s, size(self.metadata.name) + 1 + size(s.name) <= " + Limits.DEPLOYMENT_NAME_MAX + ")",
     message = "the Deployment name <group>-<service> must be at most " + Limits.DEPLOYMENT_NAME_MAX
         + " characters: shorten the group name or the service name")

@@ -32,6 +32,10 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
   public static GroupPlan of(String groupName, RunnerGroupSpec spec) {
     List<String> errors = new ArrayList<>();
     List<ServiceSpec> services = spec == null || spec.getServices() == null ? List.of() : spec.getServices();
+    if (groupName != null && !DNS_LABEL.matcher(groupName).matches()) {
+      errors.add("the group name \"" + groupName + "\" must be a DNS label (lower-case letters, digits and '-'; no dots): "
+          + "it is the first part of its Deployments' names");
+    }
     if (services.isEmpty()) {
       errors.add("spec.services is empty: a group needs at least one service");
     }

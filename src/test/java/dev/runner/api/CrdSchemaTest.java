@@ -134,7 +134,7 @@ class CrdSchemaTest {
   void theGeneratedCrdIsLoadedWithItsRules() {
     CrdSchema crd = CrdSchema.generated();
     assertThat(crd.schemaAt("/properties/spec/properties/services/x-kubernetes-list-type").asText()).isEqualTo("map");
-    assertThat(crd.schemaAt("/x-kubernetes-validations").size()).isEqualTo(2);
+    assertThat(crd.schemaAt("/x-kubernetes-validations").size()).isEqualTo(3);
   }
 
   static JsonNode yaml(String text) {

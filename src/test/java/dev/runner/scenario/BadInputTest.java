@@ -126,6 +126,11 @@ class BadInputTest {
             "service a: the Deployment name \"" + "g".repeat(63) + "-a\" would be longer than 63 characters: "
                 + "shorten the group name or the service name"),
 
+        rejected("group name with a dot", group("shop.v2", svc("api", "")),
+            List.of("<nil>: Invalid value: the group name must be a DNS label (lower-case letters, digits and '-'; no dots): "
+                + "it is the first part of its Deployments' names"),
+            "the group name \"shop.v2\" must be a DNS label (lower-case letters, digits and '-'; no dots): "
+                + "it is the first part of its Deployments' names"),
         // --- restartConfig ---
         rejected("negative maxRetries", group("shop", svc("api", "restartConfig: {maxRetries: -1}")),
             List.of("spec.services[0].restartConfig.maxRetries: Invalid value: -1: spec.services[0].restartConfig.maxRetries in body "
