@@ -84,19 +84,20 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   @Override
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
-    deployments = new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, RunnerGroup.class)
-        .withName("deployments")
-        .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
-        .withSecondaryToPrimaryMapper(byGroupLabel())
-        .withNamespacesInheritedFromController()
-        .build(), context);
-    pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, RunnerGroup.class)
-        .withName("pods")
-        .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
-        .withSecondaryToPrimaryMapper(byGroupLabel())
-        .withNamespacesInheritedFromController()
-        .build(), context);
+    deployments = owned(Deployment.class, "deployments", context);
+    pods = owned(Pod.class, "pods", context);
     return List.of(deployments, pods);
+  }
+
+  /** An informer on the objects of a kind that carry our label, each mapped to its group by label. */
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, RunnerGroup> owned(
+      Class<R> kind, String name, EventSourceContext<RunnerGroup> context) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, RunnerGroup.class)
+        .withName(name)
+        .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
+        .withSecondaryToPrimaryMapper(byGroupLabel())
+        .withNamespacesInheritedFromController()
+        .build(), context);
   }
 
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> SecondaryToPrimaryMapper<R> byGroupLabel() {
