@@ -60,14 +60,29 @@ public final class RealApiServer implements AutoCloseable {
     this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(read(kubeconfig))).build();
   }
 
+  private static Path binRoot() {
+    return Path.of(System.getProperty(BIN_DIR_PROPERTY, "it/cluster/bin")).toAbsolutePath();
+  }
+
+  /** Why the suite cannot run here, if it cannot: the binaries are missing. */
+  static Optional<String> missingBinaries() {
+    Path k8s = binRoot().resolve("k8s");
+    return findBinaries(k8s).isPresent() ? Optional.empty()
+        : Optional.of("no etcd/kube-apiserver/kubectl under " + k8s + "/<version>-linux-amd64: build them with "
+            + "it/cluster/build.sh (see README, \"Tests on a real API server\")");
+  }
+
+  /** Whether missing binaries are a failure (the real-apiserver profile) rather than a skip. */
+  static boolean required() {
+    return Boolean.getBoolean(REQUIRED_PROPERTY);
+  }
+
   static RealApiServer start() {
-    Path binRoot = Path.of(System.getProperty(BIN_DIR_PROPERTY, "it/cluster/bin")).toAbsolutePath();
+    Path binRoot = binRoot();
     Optional<Path> binaries = findBinaries(binRoot.resolve("k8s"));
     if (binaries.isEmpty()) {
-      String message = "no etcd/kube-apiserver/kubectl under " + binRoot.resolve("k8s")
-          + "/<version>-linux-amd64: build them with it/cluster/build.sh (see README, "
-          + "\"Tests on a real API server\")";
-      if (Boolean.getBoolean(REQUIRED_PROPERTY)) {
+      String message = missingBinaries().orElseThrow();
+      if (required()) {
         throw new IllegalStateException(message);
       }
       Assumptions.abort(message);
