@@ -181,6 +181,10 @@ final class DeploymentSync {
     }
     kubelet.client().pods().inNamespace(namespace).withName(s.name).edit(x -> new PodBuilder(x)
         .editMetadata().removeFromFinalizers(PodFactory.FINALIZER).endMetadata().build());
+    // As the real kubelet does once the containers are gone: a delete with grace period 0. A real
+    // API server keeps a Pod on a node that was deleted gracefully (deletionGracePeriodSeconds 30)
+    // until then, finalizers or not; the mock server has already removed it (a no-op there).
+    kubelet.client().pods().inNamespace(namespace).withName(s.name).withGracePeriod(0).delete();
     s.finalizerRemoved = true;
     log.debug("pod {}: terminated, finalizer removed", s.key());
   }

@@ -20,6 +20,11 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public abstract SimulatedKubelet kubelet();
 
+  /** The client the operator runs with; the test's own client unless a fixture gives it less power. */
+  public KubernetesClient operatorClient() {
+    return client();
+  }
+
   /** The request log, where the server can give one. */
   public abstract Optional<RequestLog> requests();
 
@@ -30,7 +35,7 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public synchronized void startOperator() {
     if (operator == null) {
-      operator = RunnerOperator.builder(client())
+      operator = RunnerOperator.builder(operatorClient())
           .onDecision((Decision d) -> decisions.incrementAndGet())
           .build()
           .start();
