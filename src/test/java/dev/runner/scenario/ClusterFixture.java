@@ -18,6 +18,11 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public abstract KubernetesClient client();
 
+  /** The client the operator uses; the test's own client unless the fixture tells them apart. */
+  protected KubernetesClient operatorClient() {
+    return client();
+  }
+
   public abstract SimulatedKubelet kubelet();
 
   /** The request log, where the server can give one. */
@@ -30,7 +35,7 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public synchronized void startOperator() {
     if (operator == null) {
-      operator = RunnerOperator.builder(client())
+      operator = RunnerOperator.builder(operatorClient())
           .onDecision((Decision d) -> decisions.incrementAndGet())
           .build()
           .start();
