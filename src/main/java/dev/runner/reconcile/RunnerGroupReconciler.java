@@ -36,8 +36,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), apply
- * (Deployments), record (status, only when it changed; then events). Deployment and Pod events of
+ * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), record
+ * (status, only when it changed; then events), apply (Deployments). Deployment and Pod events of
  * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
  */
 // Not generation aware: the runner.dev/restart annotation changes metadata only, and must wake the
@@ -119,7 +119,10 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observed = checked;
       decision = supervisor.decide(observed);
     }
-    new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
+    // The status first, then the Deployments: the status holds what cannot be observed again (restart
+    // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
+    // failed status write lost a failure whose stop had already been made, and the next reconcile
+    // saw a stopped Deployment of a "running" service and scaled it straight back up.
     if (changed(group.getStatus(), decision.status())) {
       RunnerGroupStatus status = decision.status();
       PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
@@ -128,6 +131,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       });
       new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
     }
+    new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
     observer.accept(ResourceID.fromResource(group), decision);
     return decision;
   }
