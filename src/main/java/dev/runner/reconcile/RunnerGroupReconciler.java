@@ -12,6 +12,7 @@ import dev.runner.core.Supervisor;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -26,6 +27,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +36,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), record
@@ -47,6 +51,9 @@ import java.util.function.Consumer;
 public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
   public static final String NAME = "runnergroup";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final Logger LOG = LoggerFactory.getLogger(RunnerGroupReconciler.class);
+  /** The start of the status message while the API server forbids one of the operator's writes. */
+  static final String FORBIDDEN = "forbidden: ";
 
   private final Clock clock;
   private final Supervisor supervisor;
@@ -123,17 +130,53 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
     // saw a stopped Deployment of a "running" service and scaled it straight back up.
-    if (changed(group.getStatus(), decision.status())) {
-      RunnerGroupStatus status = decision.status();
-      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
-        fresh.setStatus(status);
-        return fresh;
-      });
+    // A write the API server forbids (RBAC too narrow) stays in the status message until a write
+    // succeeds again; carrying it over keeps the retries from writing the status back and forth.
+    String forbidden = forbidden(group.getStatus());
+    RunnerGroupStatus written = group.getStatus();
+    RunnerGroupStatus wanted = forbidden == null ? decision.status() : withMessage(decision.status(), forbidden);
+    if (changed(written, wanted)) {
+      written = writeStatus(group, context, wanted);
       new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
     }
-    new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
+    try {
+      new DeploymentWriter(client, deployments).apply(group, decision, observed.deployments());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+        String message = FORBIDDEN + (e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage() : e.getMessage());
+        RunnerGroupStatus denied = withMessage(decision.status(), message);
+        if (changed(written, denied)) {
+          LOG.error("{}/{}: {} (the operator's RBAC does not allow it; retrying with backoff)",
+              group.getMetadata().getNamespace(), group.getMetadata().getName(), message);
+          writeStatus(group, context, denied);
+        }
+      }
+      throw e;
+    }
+    if (forbidden != null) {
+      writeStatus(group, context, decision.status());
+    }
     observer.accept(ResourceID.fromResource(group), decision);
     return decision;
+  }
+
+  private static RunnerGroupStatus writeStatus(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus status) {
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
+      fresh.setStatus(status);
+      return fresh;
+    });
+    return status;
+  }
+
+  private static String forbidden(RunnerGroupStatus status) {
+    return status != null && status.getMessage().startsWith(FORBIDDEN) ? status.getMessage() : null;
+  }
+
+  private static RunnerGroupStatus withMessage(RunnerGroupStatus status, String message) {
+    RunnerGroupStatus copy = SERIALIZATION.clone(status);
+    copy.setMessage(message);
+    return copy;
   }
 
   /**
