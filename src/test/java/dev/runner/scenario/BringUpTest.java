@@ -105,8 +105,9 @@ class BringUpTest extends ScenarioTest {
     });
     assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(ready, "Progressing").getStatus()).isEqualTo("False");
-    assertThat(eventReasons("stages")).containsSubsequence(
-        "ServiceStarted", "ServiceReady", "ServiceStarted", "ServiceReady", "GroupReady");
+    // Events are recorded just after the status write that a reader may see first.
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(eventReasons("stages")).containsSubsequence(
+        "ServiceStarted", "ServiceReady", "ServiceStarted", "ServiceReady", "GroupReady"));
     assertThat(eventReasons("stages")).filteredOn("GroupReady"::equals).hasSize(1);
   }
 
