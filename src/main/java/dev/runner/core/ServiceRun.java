@@ -116,7 +116,15 @@ final class ServiceRun {
     } else {
       actions.add(new Action.Update(plan.name(), plan.replicas()));
     }
+    String since = previous != null && previous.getPhase() == ServicePhase.Starting && deployment == null
+        ? previous.getStartedAt() : null;
     started();
+    if (since != null) {
+      // The create of the same start is tried again (it failed): the status stays as it was, so a
+      // create the API server keeps refusing writes no status, wakes no reconcile, and JOSDK's
+      // retry backoff holds.
+      status.setStartedAt(since);
+    }
   }
 
   private void started() {

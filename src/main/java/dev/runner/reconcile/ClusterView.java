@@ -58,6 +58,9 @@ final class ClusterView {
         byService.computeIfAbsent(service, k -> new ArrayList<>()).add(pod);
       }
     }
+    // Pods labelled for a service whose Deployment name another object holds are that object's
+    // (same selector): they are not ours to count, and a teardown must not wait for them.
+    byService.keySet().removeAll(foreign);
     byService.values().forEach(list -> list.sort((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName())));
     Map<String, String> annotations = group.getMetadata().getAnnotations();
     return new Observed(name, generation(group), group.getSpec(), deleting,
@@ -71,8 +74,10 @@ final class ClusterView {
     owned.putAll(found);
     Set<String> notOurs = new HashSet<>(observed.foreign());
     notOurs.addAll(foreign);
+    Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
+    pods.keySet().removeAll(notOurs);
     return new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), observed.previous(), owned, notOurs, observed.pods(), observed.now());
+        observed.restartRequest(), observed.previous(), owned, notOurs, pods, observed.now());
   }
 
   static String label(Map<String, String> labels, String key) {

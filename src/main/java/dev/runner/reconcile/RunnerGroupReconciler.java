@@ -12,6 +12,7 @@ import dev.runner.core.Supervisor;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -27,6 +28,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,10 +40,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), apply
- * (Deployments), record (status, only when it changed; then events). Deployment and Pod events of
+ * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), record
+ * (status, only when it changed; then events), apply (Deployments). Deployment and Pod events of
  * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
  */
 @ControllerConfiguration(name = RunnerGroupReconciler.NAME,
@@ -51,6 +55,9 @@ import java.util.function.Consumer;
 public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
   public static final String NAME = "runnergroup";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final Logger LOG = LoggerFactory.getLogger(RunnerGroupReconciler.class);
+  /** The start of the status message while the API server forbids one of the operator's writes. */
+  static final String FORBIDDEN = "forbidden: ";
 
   /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
   private final ThreadPoolExecutor executor = writers();
@@ -136,17 +143,57 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observed = checked;
       decision = supervisor.decide(observed);
     }
-    new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
-    if (changed(group.getStatus(), decision.status())) {
-      RunnerGroupStatus status = decision.status();
-      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
-        fresh.setStatus(status);
-        return fresh;
-      });
+    // The status first, then the Deployments: the status holds what cannot be observed again (restart
+    // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
+    // failed status write lost a failure whose stop had already been made, and the next reconcile
+    // saw a stopped Deployment of a "running" service and scaled it straight back up.
+    // A write the API server forbids (RBAC too narrow) stays in the status message until a write
+    // succeeds again; carrying it over keeps the retries from writing the status back and forth.
+    String forbidden = forbidden(group.getStatus());
+    RunnerGroupStatus written = group.getStatus();
+    RunnerGroupStatus wanted = forbidden == null ? decision.status() : withMessage(decision.status(), forbidden);
+    if (changed(written, wanted)) {
+      written = writeStatus(group, context, wanted);
       new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
+    }
+    try {
+      new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+        String message = FORBIDDEN + (e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage() : e.getMessage());
+        RunnerGroupStatus denied = withMessage(decision.status(), message);
+        if (changed(written, denied)) {
+          LOG.error("{}/{}: {} (the operator's RBAC does not allow it; retrying with backoff)",
+              group.getMetadata().getNamespace(), group.getMetadata().getName(), message);
+          writeStatus(group, context, denied);
+        }
+      }
+      throw e;
+    }
+    if (forbidden != null) {
+      writeStatus(group, context, decision.status());
     }
     observer.accept(ResourceID.fromResource(group), decision);
     return decision;
+  }
+
+  private static RunnerGroupStatus writeStatus(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus status) {
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
+      fresh.setStatus(status);
+      return fresh;
+    });
+    return status;
+  }
+
+  private static String forbidden(RunnerGroupStatus status) {
+    return status != null && status.getMessage().startsWith(FORBIDDEN) ? status.getMessage() : null;
+  }
+
+  private static RunnerGroupStatus withMessage(RunnerGroupStatus status, String message) {
+    RunnerGroupStatus copy = SERIALIZATION.clone(status);
+    copy.setMessage(message);
+    return copy;
   }
 
   /**

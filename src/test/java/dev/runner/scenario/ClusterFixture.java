@@ -18,6 +18,11 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public abstract KubernetesClient client();
 
+  /** The client the operator uses; the test's own client unless the fixture tells them apart. */
+  protected KubernetesClient operatorClient() {
+    return client();
+  }
+
   public abstract SimulatedKubelet kubelet();
 
   /** The client the operator runs with; the test's own client unless a fixture gives it less power. */

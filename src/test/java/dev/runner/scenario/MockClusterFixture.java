@@ -2,7 +2,9 @@ package dev.runner.scenario;
 
 import dev.runner.api.RunnerGroup;
 import dev.runner.sandbox.SimulatedKubelet;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -11,21 +13,48 @@ import io.fabric8.mockwebserver.MockWebServer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
-/** fabric8's mock API server in CRUD mode, with every request logged. */
+/**
+ * fabric8's mock API server in CRUD mode, with every request logged and a {@link FaultyDispatcher}
+ * in front of it (harmless until told otherwise). The operator has its own client, with the
+ * User-Agent {@link FaultyDispatcher#OPERATOR_AGENT}, so faults hit the operator only, never the
+ * simulated kubelet or the test.
+ */
 public final class MockClusterFixture extends ClusterFixture {
   private final KubernetesMockServer server;
   private final RequestLog requests;
+  private final FaultyDispatcher faults;
   private final KubernetesClient client;
+  private final KubernetesClient operatorClient;
   private final SimulatedKubelet kubelet;
 
   public MockClusterFixture() {
-    requests = new RequestLog(new KubernetesCrudDispatcher(
-        List.of(CustomResourceDefinitionContext.fromCustomResourceType(RunnerGroup.class))));
+    this(config -> { });
+  }
+
+  /** @param operatorConfig changes to the operator's client configuration (say, no request retries) */
+  public MockClusterFixture(Consumer<ConfigBuilder> operatorConfig) {
+    faults = new FaultyDispatcher(new KubernetesCrudDispatcher(
+        List.of(CustomResourceDefinitionContext.fromCustomResourceType(RunnerGroup.class))), 9);
+    requests = new RequestLog(faults);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), requests, false);
     server.init();
     client = server.createClient();
+    ConfigBuilder config = new ConfigBuilder(client.getConfiguration()).withUserAgent(FaultyDispatcher.OPERATOR_AGENT);
+    operatorConfig.accept(config);
+    operatorClient = new KubernetesClientBuilder().withConfig(config.build()).build();
     kubelet = new SimulatedKubelet(client).start();
+  }
+
+  @Override
+  protected KubernetesClient operatorClient() {
+    return operatorClient;
+  }
+
+  /** The fault injector in front of the server. */
+  public FaultyDispatcher faults() {
+    return faults;
   }
 
   @Override
@@ -47,6 +76,7 @@ public final class MockClusterFixture extends ClusterFixture {
   public void close() {
     super.close();
     kubelet.close();
+    operatorClient.close();
     client.close();
     server.destroy();
   }
