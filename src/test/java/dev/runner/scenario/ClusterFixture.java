@@ -18,14 +18,12 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public abstract KubernetesClient client();
 
-  /** The client the operator uses; the test's own client unless the fixture tells them apart. */
-  protected KubernetesClient operatorClient() {
-    return client();
-  }
-
   public abstract SimulatedKubelet kubelet();
 
-  /** The client the operator runs with; the test's own client unless a fixture gives it less power. */
+  /**
+   * The client the operator runs with: the test's own client unless the fixture tells them apart
+   * (a User-Agent of its own for fault injection, a ServiceAccount's token on a real server).
+   */
   public KubernetesClient operatorClient() {
     return client();
   }

@@ -48,7 +48,7 @@ public final class MockClusterFixture extends ClusterFixture {
   }
 
   @Override
-  protected KubernetesClient operatorClient() {
+  public KubernetesClient operatorClient() {
     return operatorClient;
   }
 
