@@ -60,7 +60,9 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   static final String FORBIDDEN = "forbidden: ";
 
   /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
-  private final ThreadPoolExecutor executor = writers();
+  private final ThreadPoolExecutor executor = pool("runnergroup-writer", 8);
+  /** Events go out from one thread, in order, without holding up the reconcile. */
+  private final ThreadPoolExecutor events = pool("runnergroup-events", 1);
   private final Clock clock;
   private final Supervisor supervisor;
   private final BiConsumer<ResourceID, Decision> observer;
@@ -79,9 +81,9 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     this.observer = observer;
   }
 
-  private static ThreadPoolExecutor writers() {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
-      Thread thread = new Thread(runnable, "runnergroup-writer");
+  private static ThreadPoolExecutor pool(String name, int threads) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+      Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
     });
@@ -154,7 +156,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     RunnerGroupStatus wanted = forbidden == null ? decision.status() : withMessage(decision.status(), forbidden);
     if (changed(written, wanted)) {
       written = writeStatus(group, context, wanted);
-      new EventRecorder(client, clock, EventRecorder.COMPONENT).record(group, decision.events());
+      new EventRecorder(client, clock, EventRecorder.COMPONENT, events).record(group, decision.events());
     }
     try {
       new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());

@@ -29,8 +29,9 @@ final class Options {
   @Option(names = "--dag-width", defaultValue = "20", description = "(2) services per DAG level (default ${DEFAULT-VALUE}).")
   int dagWidth;
 
-  @Option(names = "--dag-deps", defaultValue = "0",
-      description = "(2) dependencies of a DAG service on the previous level; 0 = all of them (default ${DEFAULT-VALUE}).")
+  // 8: the most direct dependencies a service may have (Limits.DEPENDS_ON_MAX, the CRD's CEL cost bound).
+  @Option(names = "--dag-deps", defaultValue = "8",
+      description = "(2) dependencies of a DAG service on the previous level, at most 8; 0 = all of them (default ${DEFAULT-VALUE}).")
   int dagDeps;
 
   @Option(names = "--startup-ms", defaultValue = "200", description = "(2) simulated startup time per service (default ${DEFAULT-VALUE}).")
