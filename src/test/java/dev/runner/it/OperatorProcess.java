@@ -65,7 +65,12 @@ public final class OperatorProcess {
     Path kubeconfig = OperatorAccount.kubeconfig(server, log.resolveSibling(log.getFileName() + ".kubeconfig"));
     int port = freePort();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = List.of(java.toString(), "-XX:+UseSerialGC", "-jar", jar().toString(), "run",
+    // Class-data sharing: the first process of the run dumps the classes it loaded, later ones map
+    // them (about a second less per start on a loaded 2-core machine). Per server run, so never stale.
+    Path archive = server.workDir().resolve("operator-classes.jsa");
+    String cds = Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
+    List<String> command = List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", cds, "-Xlog:cds*=off",
+        "-jar", jar().toString(), "run",
         "--kubeconfig", kubeconfig.toString(),
         "--leader-election=true",
         "--leader-election-namespace", OperatorAccount.NAMESPACE,
