@@ -4,6 +4,7 @@ import dev.runner.core.Decision;
 import dev.runner.reconcile.RunnerOperator;
 import dev.runner.sandbox.SimulatedKubelet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,6 +24,15 @@ public abstract class ClusterFixture implements AutoCloseable {
   /** The client the operator runs with; the test's own client unless a fixture gives it less power. */
   public KubernetesClient operatorClient() {
     return client();
+  }
+
+  /**
+   * How much longer than in-process a stop and start of the operator may take here: a scenario that
+   * restarts the operator in the middle of a wait makes that wait this much longer, so that the
+   * operator is back before it ends.
+   */
+  public Duration operatorRestartTime() {
+    return Duration.ZERO;
   }
 
   /** The request log, where the server can give one. */

@@ -116,6 +116,12 @@ public final class RealClusterFixture extends ClusterFixture {
     }
   }
 
+  /** A JVM to stop and one to start, informers to sync, the Lease to take: seconds on a loaded machine. */
+  @Override
+  public Duration operatorRestartTime() {
+    return Duration.ofSeconds(8);
+  }
+
   /** Reconciles the operator's processes finished, read from their /metrics. */
   @Override
   public synchronized int decisions() {

@@ -361,8 +361,8 @@ class RestartTest extends ScenarioTest {
   @Test
   void operatorRestartMidBackoffKeepsCountAndWaitsOnlyTheRest() {
     cluster.kubelet().behave(NS, "opr-web", crashing().exit(Duration.ofMillis(200), 1, 1).build());
-    // 5s: room for an operator that is its own process (RealRestartTest) to stop and start again (~3s).
-    apply(group("opr", svc("web", restart("initialBackoff: 5s, jitter: false"))));
+    Duration backoff = Duration.ofSeconds(3).plus(cluster.operatorRestartTime());
+    apply(group("opr", svc("web", restart("initialBackoff: " + backoff.toMillis() + "ms, jitter: false"))));
     awaitService("opr", "web", ServicePhase.BackingOff);
     ServiceStatus backingOff = svcStatus("opr", "web");
     Instant due = Instant.parse(backingOff.getNextRestartAt());
