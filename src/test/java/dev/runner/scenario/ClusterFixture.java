@@ -35,6 +35,14 @@ public abstract class ClusterFixture implements AutoCloseable {
     return Duration.ZERO;
   }
 
+  /**
+   * How long after the operator decides something (a backoff is timed from then) its write may be
+   * seen on a watch: a reconcile's round trips plus a watch event's delivery.
+   */
+  public Duration writeLag() {
+    return Duration.ofMillis(100);
+  }
+
   /** The request log, where the server can give one. */
   public abstract Optional<RequestLog> requests();
 

@@ -122,6 +122,12 @@ public final class RealClusterFixture extends ClusterFixture {
     return Duration.ofSeconds(8);
   }
 
+  /** Round trips to a real server from another JVM, on a loaded machine: seen up to 330 ms. */
+  @Override
+  public Duration writeLag() {
+    return Duration.ofMillis(500);
+  }
+
   /** Reconciles the operator's processes finished, read from their /metrics. */
   @Override
   public synchronized int decisions() {
