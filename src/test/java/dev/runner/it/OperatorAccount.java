@@ -8,7 +8,11 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 
 /**
  * The operator's identity on the real server, as a user's install gives it: the Helm chart installed
@@ -22,6 +26,8 @@ public final class OperatorAccount {
   public static final String NAMESPACE = "runner-system";
   /** The chart's fullname for release "runner-operator", hence the ServiceAccount's name. */
   public static final String SERVICE_ACCOUNT = "runner-operator";
+  /** The chart's Lease (leaderElection.leaseName, default the fullname), which its Role names. */
+  public static final String LEASE = "runner-operator";
 
   private static Release release;
 
@@ -44,17 +50,53 @@ public final class OperatorAccount {
 
   /** A client authenticated with a fresh token of the chart's ServiceAccount. */
   public static KubernetesClient client(RealApiServer server) {
-    install(server);
-    TokenRequest token = server.client().serviceAccounts().inNamespace(NAMESPACE).withName(SERVICE_ACCOUNT)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
     Config admin = server.client().getConfiguration();
     Config config = new ConfigBuilder(Config.empty())
         .withMasterUrl(admin.getMasterUrl())
         .withCaCertFile(admin.getCaCertFile())
         .withCaCertData(admin.getCaCertData())
-        .withOauthToken(token.getStatus().getToken())
+        .withOauthToken(token(server))
         .withNamespace(NAMESPACE)
         .build();
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * Writes a kubeconfig that holds a fresh token of the chart's ServiceAccount and nothing else
+   * (no client certificate), for the operator run as a process; returns {@code file}.
+   */
+  public static Path kubeconfig(RealApiServer server, Path file) {
+    Config admin = server.client().getConfiguration();
+    String ca = admin.getCaCertData();
+    try {
+      if (ca == null || ca.isBlank()) {
+        ca = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
+      }
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, """
+          apiVersion: v1
+          kind: Config
+          clusters:
+          - name: real-apiserver
+            cluster: {server: "%s", certificate-authority-data: "%s"}
+          users:
+          - name: %s
+            user: {token: "%s"}
+          contexts:
+          - name: operator
+            context: {cluster: real-apiserver, user: %s, namespace: %s}
+          current-context: operator
+          """.formatted(admin.getMasterUrl(), ca, SERVICE_ACCOUNT, token(server), SERVICE_ACCOUNT, NAMESPACE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  private static String token(RealApiServer server) {
+    install(server);
+    TokenRequest token = server.client().serviceAccounts().inNamespace(NAMESPACE).withName(SERVICE_ACCOUNT)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
+    return token.getStatus().getToken();
   }
 }

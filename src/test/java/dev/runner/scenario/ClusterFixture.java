@@ -4,6 +4,7 @@ import dev.runner.core.Decision;
 import dev.runner.reconcile.RunnerOperator;
 import dev.runner.sandbox.SimulatedKubelet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,6 +27,23 @@ public abstract class ClusterFixture implements AutoCloseable {
    */
   public KubernetesClient operatorClient() {
     return client();
+  }
+
+  /**
+   * How much longer than in-process a stop and start of the operator may take here: a scenario that
+   * restarts the operator in the middle of a wait makes that wait this much longer, so that the
+   * operator is back before it ends.
+   */
+  public Duration operatorRestartTime() {
+    return Duration.ZERO;
+  }
+
+  /**
+   * How long after the operator decides something (a backoff is timed from then) its write may be
+   * seen on a watch: a reconcile's round trips plus a watch event's delivery.
+   */
+  public Duration writeLag() {
+    return Duration.ofMillis(100);
   }
 
   /** The request log, where the server can give one. */

@@ -2,36 +2,55 @@ package dev.runner.scenario;
 
 import dev.runner.api.RunnerGroup;
 import dev.runner.it.OperatorAccount;
+import dev.runner.it.OperatorProcess;
 import dev.runner.it.RealApiServer;
 import dev.runner.sandbox.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * A scenario's cluster on a real kube-apiserver (no controllers, no nodes): the test and the
- * simulated kubelet use the admin client, the operator a token of the Helm chart's ServiceAccount.
+ * simulated kubelet use the admin client; the operator is the packaged jar's {@code run} command in a
+ * process of its own ({@link OperatorProcess}) with only a token of the Helm chart's ServiceAccount
+ * and leader election on the chart's Lease. Its log goes to {@code target/operator-logs/<test>.log};
+ * stopping it (SIGTERM) fails the test when it does not exit 0 or when its log shows a 403.
  * The server is shared by the whole suite, so the scenario namespace is emptied before and after.
  */
 public final class RealClusterFixture extends ClusterFixture {
+  static final Path LOGS = Path.of("target", "operator-logs");
+
+  private final RealApiServer server;
   private final KubernetesClient client;
-  private final KubernetesClient operatorClient;
   private final SimulatedKubelet kubelet;
   private final String namespace;
+  private final String name;
+  private final List<Path> logs = new ArrayList<>();
+  private OperatorProcess operator;
+  /** Reconciles of the processes already stopped: {@link #decisions()} counts on across restarts. */
+  private int earlierDecisions;
 
-  public RealClusterFixture(RealApiServer server, String namespace) {
+  /** @param name the test, for the operator's log file */
+  public RealClusterFixture(RealApiServer server, String namespace, String name) {
+    this.server = server;
     this.namespace = namespace;
+    this.name = name.replaceAll("[^A-Za-z0-9_.-]+", "_");
     OperatorAccount.install(server);
     client = new KubernetesClientBuilder().withConfig(server.client().getConfiguration()).build();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .createOr(r -> r.update());
     clean();
-    operatorClient = OperatorAccount.client(server);
     kubelet = new SimulatedKubelet(client, namespace).start();
   }
 
@@ -40,9 +59,79 @@ public final class RealClusterFixture extends ClusterFixture {
     return client;
   }
 
+  /** The fixture of a scenario class's test on the shared server, in namespace {@code namespace}. */
+  static RealClusterFixture forTest(TestInfo test, String namespace) {
+    String method = test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test");
+    String display = test.getDisplayName();
+    String name = test.getTestClass().map(Class::getSimpleName).orElse("Scenario") + "." + method
+        + (display.startsWith(method + "(") ? "" : "-" + display);
+    return new RealClusterFixture(RealApiServer.current(), namespace, name);
+  }
+
+  /** Starts the operator's process and waits until it serves /readyz as the leader. */
   @Override
-  public KubernetesClient operatorClient() {
-    return operatorClient;
+  public synchronized void startOperator() {
+    if (operator == null) {
+      int n = logs.size() + 1;
+      Path log = LOGS.resolve(name + (n == 1 ? "" : "-" + n) + ".log").toAbsolutePath();
+      try {
+        Files.deleteIfExists(log);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      logs.add(log);
+      operator = OperatorProcess.start(server, log, "it-" + name + "-" + n);
+    }
+  }
+
+  /**
+   * SIGTERM; the process must exit 0, its log must show no 403 (the chart's RBAC too narrow), and it
+   * must have released the Lease it held.
+   */
+  @Override
+  public synchronized void stopOperator() {
+    if (operator == null) {
+      return;
+    }
+    OperatorProcess stopping = operator;
+    try {
+      earlierDecisions += stopping.reconciles();
+    } catch (RuntimeException e) {
+      // not serving any more: nothing to add
+    }
+    operator = null;
+    int exit = stopping.stop();
+    if (exit != 0) {
+      throw new AssertionError("the operator exited with code " + exit + " after SIGTERM (expected 0); log "
+          + stopping.log());
+    }
+    List<String> forbidden = stopping.forbiddenLines();
+    if (!forbidden.isEmpty()) {
+      throw new AssertionError("the operator was refused (403) with the chart's RBAC; log " + stopping.log() + ":\n"
+          + String.join("\n", forbidden));
+    }
+    // It led (start waits for that), so it must have handed the Lease back: LeaseRelease is quiet on a 403.
+    if (!stopping.releasedLease()) {
+      throw new AssertionError("the operator led but did not release the Lease on SIGTERM; log " + stopping.log());
+    }
+  }
+
+  /** A JVM to stop and one to start, informers to sync, the Lease to take: seconds on a loaded machine. */
+  @Override
+  public Duration operatorRestartTime() {
+    return Duration.ofSeconds(8);
+  }
+
+  /** Round trips to a real server from another JVM, on a loaded machine: seen up to 330 ms. */
+  @Override
+  public Duration writeLag() {
+    return Duration.ofMillis(500);
+  }
+
+  /** Reconciles the operator's processes finished, read from their /metrics. */
+  @Override
+  public synchronized int decisions() {
+    return earlierDecisions + (operator == null ? 0 : operator.reconciles());
   }
 
   @Override
@@ -58,11 +147,13 @@ public final class RealClusterFixture extends ClusterFixture {
 
   @Override
   public void close() {
-    super.close();
-    kubelet.close();
-    clean();
-    operatorClient.close();
-    client.close();
+    try {
+      super.close();
+    } finally {
+      kubelet.close();
+      clean();
+      client.close();
+    }
   }
 
   /**

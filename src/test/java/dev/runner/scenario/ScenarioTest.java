@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The base of every scenario: a fresh cluster fixture with the operator running, a timeline of
@@ -29,14 +30,17 @@ public abstract class ScenarioTest {
   protected ClusterFixture cluster;
   protected KubernetesClient client;
   protected Timeline timeline;
+  /** The running test: a fixture may name its files after it. */
+  protected TestInfo testInfo;
 
-  /** The fixture; a real API server can stand in by overriding this. */
+  /** The fixture; a real API server can stand in by overriding this. Called with {@link #testInfo} set. */
   protected ClusterFixture newFixture() {
     return new MockClusterFixture();
   }
 
   @BeforeEach
-  void startCluster() {
+  void startCluster(TestInfo testInfo) {
+    this.testInfo = testInfo;
     cluster = newFixture();
     client = cluster.client();
     timeline = new Timeline(client, NS);
