@@ -8,11 +8,12 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import java.util.HashMap;
 import java.util.List;
 
 /**
- * A cluster in this process, for {@code demo}: fabric8's mock API server in CRUD mode (it stores
+ * A cluster in this process, for {@code demo} and the tests: fabric8's mock API server in CRUD mode (it stores
  * what it is sent and serves lists and watches, RunnerGroups included), a client to it, and the
  * {@link SimulatedKubelet} that runs the Pods of its Deployments. The operator is not part of it:
  * it connects with {@link #client()} as it would to any API server.
@@ -30,9 +31,18 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** Starts the server on a free local port, and the kubelet; returns when both are up. */
   public static EmbeddedCluster start() {
+    return start(storingDispatcher());
+  }
+
+  /** The mock server's CRUD mode, which knows RunnerGroups: what a test may wrap (to count, to fail). */
+  public static Dispatcher storingDispatcher() {
+    return new KubernetesCrudDispatcher(List.of(CustomResourceDefinitionContext.fromCustomResourceType(RunnerGroup.class)));
+  }
+
+  /** As {@link #start()}, the server answering through {@code dispatcher}. */
+  public static EmbeddedCluster start(Dispatcher dispatcher) {
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(List.of(CustomResourceDefinitionContext.fromCustomResourceType(RunnerGroup.class))),
-        false);
+        dispatcher, false);
     server.init();
     KubernetesClient client = null;
     try {

@@ -1,17 +1,10 @@
 package dev.runner.scenario;
 
-import dev.runner.api.RunnerGroup;
+import dev.runner.sandbox.EmbeddedCluster;
 import dev.runner.sandbox.SimulatedKubelet;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -22,7 +15,7 @@ import java.util.function.Consumer;
  * simulated kubelet or the test.
  */
 public final class MockClusterFixture extends ClusterFixture {
-  private final KubernetesMockServer server;
+  private final EmbeddedCluster cluster;
   private final RequestLog requests;
   private final FaultyDispatcher faults;
   private final KubernetesClient client;
@@ -35,16 +28,14 @@ public final class MockClusterFixture extends ClusterFixture {
 
   /** @param operatorConfig changes to the operator's client configuration (say, no request retries) */
   public MockClusterFixture(Consumer<ConfigBuilder> operatorConfig) {
-    faults = new FaultyDispatcher(new KubernetesCrudDispatcher(
-        List.of(CustomResourceDefinitionContext.fromCustomResourceType(RunnerGroup.class))), 9);
+    faults = new FaultyDispatcher(EmbeddedCluster.storingDispatcher(), 9);
     requests = new RequestLog(faults);
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), requests, false);
-    server.init();
-    client = server.createClient();
+    cluster = EmbeddedCluster.start(requests);
+    client = cluster.client();
+    kubelet = cluster.kubelet();
     ConfigBuilder config = new ConfigBuilder(client.getConfiguration()).withUserAgent(FaultyDispatcher.OPERATOR_AGENT);
     operatorConfig.accept(config);
     operatorClient = new KubernetesClientBuilder().withConfig(config.build()).build();
-    kubelet = new SimulatedKubelet(client).start();
   }
 
   @Override
@@ -75,9 +66,7 @@ public final class MockClusterFixture extends ClusterFixture {
   @Override
   public void close() {
     super.close();
-    kubelet.close();
     operatorClient.close();
-    client.close();
-    server.destroy();
+    cluster.close();
   }
 }
