@@ -36,6 +36,17 @@ final class Transitions {
   private static void service(String group, String name, ServiceStatus was, ServiceStatus now, List<EventNote> events) {
     ServicePhase from = was == null ? null : was.getPhase();
     ServicePhase to = now.getPhase();
+    if (to == ServicePhase.Stopped) {
+      // Stopping starts (scale to zero issued) and ends (no Pods left, Deployment gone if deleting).
+      boolean stoppedNow = now.getError().isEmpty();
+      boolean stoppedBefore = from == ServicePhase.Stopped && was.getError().isEmpty();
+      if (stoppedNow && !stoppedBefore) {
+        events.add(EventNote.normal("ServiceStopped", "stopped service " + name));
+      } else if (!stoppedNow && from != ServicePhase.Stopped) {
+        events.add(EventNote.normal("ServiceStopping", "stopping service " + name));
+      }
+      return;
+    }
     if (from == to) {
       return;
     }
@@ -54,7 +65,6 @@ final class Transitions {
       case Failed -> events.add(EventNote.warning(now.getError().startsWith("restart limit") ? "RestartLimitReached" : "ServiceFailed",
           "service " + name + ": " + now.getError()));
       case Completed -> events.add(EventNote.normal("ServiceCompleted", "service " + name + " completed (exit code 0); it is not restarted"));
-      case Stopped -> events.add(EventNote.normal("ServiceStopped", "stopped service " + name));
       default -> { }
     }
   }

@@ -54,7 +54,7 @@ class SupervisorTeardownTest {
       assertThat(world.service("c").getPhase()).isEqualTo(ServicePhase.Stopped);
       assertThat(world.service("b").getError()).isEqualTo("stopping after its dependents: c");
       assertThat(world.service("b").getWaitingFor()).containsExactly("c");
-      assertThat(reasons(d)).containsExactly("ServiceStopped", "GroupStopping");
+      assertThat(reasons(d)).containsExactly("ServiceStopping", "GroupStopping");
 
       // c's Pod still terminates: b waits.
       d = world.step(t(11));
