@@ -134,12 +134,7 @@ class SupervisorBringUpTest {
     @Test
     void aDependencyThatFlapsAfterTheDependentStartedDoesNotStopIt() {
       World world = World.of(spec(svc("db"), svc("api").dependsOn("db")));
-      world.step(t(0));
-      world.healthy("db");
-      world.step(t(1));
-      world.healthy("api");
-      world.step(t(2));
-      assertThat(world.status.getPhase()).isEqualTo(GroupPhase.Ready);
+      world.dbThenApiReady();
 
       world.unavailable("db");
       Decision d = world.step(t(3));
@@ -364,12 +359,7 @@ class SupervisorBringUpTest {
     World world = World.of(spec(svc("db"), svc("api").dependsOn("db")));
 
     void bringUp() {
-      world.step(t(0));
-      world.healthy("db");
-      world.step(t(1));
-      world.healthy("api");
-      world.step(t(2));
-      assertThat(world.status.getPhase()).isEqualTo(GroupPhase.Ready);
+      world.dbThenApiReady();
     }
 
     @Test
@@ -465,11 +455,7 @@ class SupervisorBringUpTest {
 
     @Test
     void aCycleChangesNothingThatRunsAndIsReportedOnce() {
-      world.step(t(0));
-      world.healthy("db");
-      world.step(t(1));
-      world.healthy("api");
-      world.step(t(2));
+      world.dbThenApiReady();
       Map<String, ServiceStatus> running = world.status.getServices();
 
       world.replaceSpec(spec(svc("db").dependsOn("api"), svc("api").dependsOn("db")));

@@ -26,14 +26,7 @@ class SupervisorRestartTest {
 
   /** db (the service under test) and api, which depends on it; both running and Ready at t=2. */
   static World running(TestData.Svc db) {
-    World world = World.of(spec(db, svc("api").dependsOn("db")));
-    world.step(t(0));
-    world.healthy("db");
-    world.step(t(1));
-    world.healthy("api");
-    world.step(t(2));
-    assertThat(world.status.getPhase()).isEqualTo(GroupPhase.Ready);
-    return world;
+    return World.of(spec(db, svc("api").dependsOn("db"))).dbThenApiReady();
   }
 
   static List<String> reasons(Decision d) {

@@ -67,6 +67,17 @@ final class World {
     return new World(spec);
   }
 
+  /** For a spec of db and api (depending on db): db healthy, then api; the group Ready at t=2. */
+  World dbThenApiReady() {
+    step(t(0));
+    healthy("db");
+    step(t(1));
+    healthy("api");
+    step(t(2));
+    assertThat(status.getPhase()).isEqualTo(dev.runner.api.GroupPhase.Ready);
+    return this;
+  }
+
   World withBackoff(Backoff backoff) {
     this.supervisor = new Supervisor(backoff);
     return this;
