@@ -36,13 +36,6 @@ final class Teardown {
   /**
    * @param toStop the services to stop
    * @param previous their previous statuses (may lack some)
-   */
-  static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
-      Map<String, ServiceStatus> previous) {
-    return stop(toStop, mode, deployments, pods, previous, Map.of());
-  }
-
-  /**
    * @param declared the dependencies the spec declares (when it is valid), for services whose
    *     Deployment is already gone while their Pods still terminate: the annotation went with it
    */

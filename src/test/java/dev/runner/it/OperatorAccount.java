@@ -5,9 +5,6 @@ import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,19 +43,6 @@ public final class OperatorAccount {
       Crds.awaitEstablished(server);
     }
     return release;
-  }
-
-  /** A client authenticated with a fresh token of the chart's ServiceAccount. */
-  public static KubernetesClient client(RealApiServer server) {
-    Config admin = server.client().getConfiguration();
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(admin.getMasterUrl())
-        .withCaCertFile(admin.getCaCertFile())
-        .withCaCertData(admin.getCaCertData())
-        .withOauthToken(token(server))
-        .withNamespace(NAMESPACE)
-        .build();
-    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /**
