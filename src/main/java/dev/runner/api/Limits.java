@@ -23,6 +23,11 @@ public final class Limits {
    * may spend on one object.
    */
   public static final int DEPENDS_ON_MAX = 8;
+  /**
+   * Groups one group may depend on ({@code spec.dependsOn}). The CEL rule against duplicates
+   * compares every entry with every other: its cost grows with the square of this limit.
+   */
+  public static final int GROUP_DEPENDS_ON_MAX = 32;
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
   /**
    * A Go/Kubernetes duration that is not negative, in whole units: 500ms, 2s, 1m30s, 1h. Fractions

@@ -34,6 +34,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     value = "!has(self.spec) || !has(self.spec.services) || self.spec.services.all(s, size(self.metadata.name) + 1 + size(s.name) <= " + Limits.DEPLOYMENT_NAME_MAX + ")",
     message = "the Deployment name <group>-<service> must be at most " + Limits.DEPLOYMENT_NAME_MAX
         + " characters: shorten the group name or the service name")
+@ValidationRule(
+    // Only name is seen here (CEL has no metadata.namespace): an explicit own namespace is the operator's to catch.
+    value = "!has(self.spec) || !has(self.spec.dependsOn) || self.spec.dependsOn.all(d, has(d.namespace) || d.name != self.metadata.name)",
+    message = "a group cannot depend on itself: remove its own name from spec.dependsOn")
 public class RunnerGroup extends CustomResource<RunnerGroupSpec, RunnerGroupStatus> implements Namespaced {
   public static final String GROUP = "runner.dev";
   public static final String VERSION = "v1alpha1";

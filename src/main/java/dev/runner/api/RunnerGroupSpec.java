@@ -22,6 +22,15 @@ public class RunnerGroupSpec {
   @JsonPropertyDescription("Default restart behaviour for every service of the group")
   private RestartConfig restartConfig;
 
+  @JsonPropertyDescription("Other RunnerGroups that must be Ready before any service of this group starts")
+  @Size(max = Limits.GROUP_DEPENDS_ON_MAX)
+  @ValidationRule(
+      // Two entries are the same group when name and namespace match (a missing namespace is this group's).
+      value = "self.all(d, self.exists_one(e, e.name == d.name"
+          + " && (has(e.namespace) ? e.namespace : '') == (has(d.namespace) ? d.namespace : '')))",
+      message = "dependsOn names the same group twice: list each group once")
+  private List<GroupReference> dependsOn = new ArrayList<>();
+
   @JsonPropertyDescription("The services, keyed by name")
   @Required
   @Size(min = 1, max = Limits.SERVICES_MAX)
@@ -31,6 +40,8 @@ public class RunnerGroupSpec {
   public void setSuspend(Boolean suspend) { this.suspend = suspend; }
   public RestartConfig getRestartConfig() { return restartConfig; }
   public void setRestartConfig(RestartConfig restartConfig) { this.restartConfig = restartConfig; }
+  public List<GroupReference> getDependsOn() { return dependsOn; }
+  public void setDependsOn(List<GroupReference> dependsOn) { this.dependsOn = dependsOn == null ? new ArrayList<>() : dependsOn; }
   public List<ServiceSpec> getServices() { return services; }
   public void setServices(List<ServiceSpec> services) { this.services = services == null ? new ArrayList<>() : services; }
 }

@@ -91,6 +91,7 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
         plans.put(name, new ServicePlan(name, List.copyOf(service.getDependsOn()), startDelay, restart, replicas, service));
       }
     }
+    errors.addAll(GroupDependencies.check(groupName, spec));
     DependencyGraph.Check graph = DependencyGraph.check(nodes);
     errors.addAll(graph.errors());
     if (!errors.isEmpty()) {

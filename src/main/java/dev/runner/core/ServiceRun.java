@@ -34,6 +34,7 @@ final class ServiceRun {
   private final ServiceStatus status;
   private final List<Action> actions = new ArrayList<>();
   private Instant wakeAt;
+  private List<String> groups = List.of();
 
   ServiceRun(GroupPlan.ServicePlan plan, Deployment deployment, List<Pod> pods, ServiceStatus previous, Instant now,
       Backoff backoff, boolean resetRequested) {
@@ -58,6 +59,12 @@ final class ServiceRun {
     status.setError("Deployment " + deploymentName + " already exists and is not owned by this group: "
         + "rename the service or remove that Deployment");
     return new Step(status, List.of(), Optional.empty());
+  }
+
+  /** @param groups what a start also waits for: the groups of spec.dependsOn not Ready ("group ns/name") */
+  ServiceRun gatedOn(List<String> groups) {
+    this.groups = List.copyOf(groups);
+    return this;
   }
 
   /** @param statuses the new status of every service handled before this one (its dependencies among them) */
@@ -90,7 +97,8 @@ final class ServiceRun {
     List<String> unmet = plan.dependsOn().stream()
         .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
         .sorted()
-        .toList();
+        .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+    unmet.addAll(groups);
     status.setHealthy(false);
     status.setStartedAt(null);
     status.setHealthySince(null);

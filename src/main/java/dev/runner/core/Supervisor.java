@@ -61,15 +61,17 @@ public final class Supervisor {
       if (!observed.deleting() && !plan.valid()) {
         GroupSummary.invalid(status, plan.errors());
       }
-    } else if (!plan.valid()) {
-      // An invalid spec changes nothing that runs: keep what is known and say what is wrong.
+    } else if (!plan.valid() || !observed.groups().errors().isEmpty()) {
+      // An invalid spec (or a cycle between groups) changes nothing that runs: keep what is known and say what is wrong.
       status.setServices(previous.getServices());
-      GroupSummary.invalid(status, plan.errors());
+      GroupSummary.invalid(status, plan.valid() ? observed.groups().errors() : plan.errors());
     } else {
       run(observed, plan, previous, status, actions, wakeAts);
       GroupSummary.running(status, plan);
+      GroupDependencies.summarize(status, observed.groups());
     }
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
+    GroupDependencies.condition(status, previous, observed.groups(), observed.generation(), observed.now());
     List<EventNote> events = Transitions.between(observed.group(), previous, status, stopped);
     Optional<Duration> requeue = wakeAts.stream().min(Comparator.naturalOrder())
         .map(at -> ServiceRun.until(observed.now(), at));
@@ -88,7 +90,7 @@ public final class Supervisor {
         ServiceRun.Step step = observed.foreign().contains(name)
             ? ServiceRun.collision(Names.deploymentName(observed.group(), name), before)
             : new ServiceRun(service, observed.deployments().get(name), observed.podsOf(name), before,
-                observed.now(), backoff, resetRequested).decide(statuses);
+                observed.now(), backoff, resetRequested).gatedOn(observed.groups().waitingFor()).decide(statuses);
         statuses.put(name, step.status());
         actions.addAll(step.actions());
         step.wakeAt().ifPresent(wakeAts::add);

@@ -1,6 +1,8 @@
 package dev.runner.reconcile;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.core.GroupDependencies;
+import dev.runner.core.GroupRef;
 import dev.runner.core.Names;
 import dev.runner.core.Observed;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,7 +28,8 @@ final class ClusterView {
     this.pods = pods;
   }
 
-  Observed observe(RunnerGroup group, boolean deleting, Instant now) {
+  /** @param groups the RunnerGroups the operator sees, for the groups this one depends on */
+  Observed observe(RunnerGroup group, boolean deleting, Instant now, GroupDependencies.Cluster groups) {
     String name = group.getMetadata().getName();
     String namespace = group.getMetadata().getNamespace();
     Map<String, Deployment> owned = new TreeMap<>();
@@ -65,7 +68,15 @@ final class ClusterView {
     Map<String, String> annotations = group.getMetadata().getAnnotations();
     return new Observed(name, generation(group), group.getSpec(), deleting,
         annotations == null ? null : annotations.get(Names.RESTART_ANNOTATION),
-        group.getStatus(), owned, foreign, byService, now);
+        group.getStatus(), owned, foreign, byService, now,
+        GroupDependencies.observe(new GroupRef(namespace, name), GroupDependencies.refs(namespace, group.getSpec()), groups));
+  }
+
+  /** A group as a dependency of others: what it depends on and its state. */
+  static GroupDependencies.Seen seen(RunnerGroup group) {
+    return new GroupDependencies.Seen(GroupDependencies.refs(group.getMetadata().getNamespace(), group.getSpec()),
+        GroupDependencies.stateOf(group.getMetadata().getGeneration(), group.getMetadata().getDeletionTimestamp() != null,
+            group.getStatus()));
   }
 
   /** The same observation with Deployments found by a direct read added. */
@@ -77,7 +88,7 @@ final class ClusterView {
     Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
     pods.keySet().removeAll(notOurs);
     return new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), observed.previous(), owned, notOurs, pods, observed.now());
+        observed.restartRequest(), observed.previous(), owned, notOurs, pods, observed.now(), observed.groups());
   }
 
   static String label(Map<String, String> labels, String key) {

@@ -6,6 +6,8 @@ import dev.runner.api.RunnerGroupStatus;
 import dev.runner.core.Action;
 import dev.runner.core.Backoff;
 import dev.runner.core.Decision;
+import dev.runner.core.GroupDependencies;
+import dev.runner.core.GroupRef;
 import dev.runner.core.Names;
 import dev.runner.core.Observed;
 import dev.runner.core.Supervisor;
@@ -15,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -40,6 +43,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +62,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private static final Logger LOG = LoggerFactory.getLogger(RunnerGroupReconciler.class);
   /** The start of the status message while the API server forbids one of the operator's writes. */
   static final String FORBIDDEN = "forbidden: ";
+  private static final String DEPENDS_ON_INDEX = "runner.dev/depends-on-group";
 
   /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
   private final ThreadPoolExecutor executor = pool("runnergroup-writer", 8);
@@ -68,6 +73,10 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private final BiConsumer<ResourceID, Decision> observer;
   private InformerEventSource<Deployment, RunnerGroup> deployments;
   private InformerEventSource<Pod, RunnerGroup> pods;
+  /** The RunnerGroups again, as dependencies of others: a change of one wakes the groups that depend on it. */
+  private InformerEventSource<RunnerGroup, RunnerGroup> dependencies;
+  /** The namespaces watched; empty for all. */
+  private Set<String> watched = Set.of();
 
   /** @param observer told of every decision made (metrics) */
   public RunnerGroupReconciler(Clock clock, Backoff backoff, Consumer<Decision> observer) {
@@ -95,7 +104,47 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
     deployments = owned(Deployment.class, "deployments", context);
     pods = owned(Pod.class, "pods", context);
-    return List.of(deployments, pods);
+    dependencies = dependencies(context);
+    Set<String> namespaces = context.getControllerConfiguration().getInformerConfig().getNamespaces();
+    watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
+    return List.of(deployments, pods, dependencies);
+  }
+
+  /**
+   * The groups that name a group in {@code spec.dependsOn} are found through an index on the
+   * primary cache (key {@code namespace/name} of each dependency); an informer on RunnerGroups in
+   * the same namespaces maps a dependency's change to them. Only a change of what a dependent
+   * looks at (its state as a dependency, or its own dependsOn, for cycles) wakes them; its
+   * creation and its deletion always do.
+   */
+  private static InformerEventSource<RunnerGroup, RunnerGroup> dependencies(EventSourceContext<RunnerGroup> context) {
+    context.getPrimaryCache().addIndexer(DEPENDS_ON_INDEX, group ->
+        GroupDependencies.refs(group.getMetadata().getNamespace(), group.getSpec()).stream().map(GroupRef::toString).toList());
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(RunnerGroup.class, RunnerGroup.class)
+        .withName("dependencies")
+        .withSecondaryToPrimaryMapper(dependency -> context.getPrimaryCache()
+            .byIndex(DEPENDS_ON_INDEX, new GroupRef(dependency.getMetadata().getNamespace(), dependency.getMetadata().getName()).toString())
+            .stream()
+            .map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
+        .withOnUpdateFilter((updated, old) -> !ClusterView.seen(updated).equals(ClusterView.seen(old)))
+        .withNamespacesInheritedFromController()
+        .build(), context);
+  }
+
+  /** The groups the operator sees, from the dependencies' informer. */
+  private GroupDependencies.Cluster groups() {
+    return new GroupDependencies.Cluster() {
+      @Override
+      public java.util.Optional<GroupDependencies.Seen> find(GroupRef group) {
+        return dependencies.get(new ResourceID(group.name(), group.namespace())).map(ClusterView::seen);
+      }
+
+      @Override
+      public Set<String> watched() {
+        return watched;
+      }
+    };
   }
 
   /** An informer on the objects of a kind that carry our label, each mapped to its group by label. */
@@ -138,7 +187,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private Decision converge(RunnerGroup group, Context<RunnerGroup> context, boolean deleting) {
     KubernetesClient client = context.getClient();
     ClusterView view = new ClusterView(deployments, pods);
-    Observed observed = view.observe(group, deleting, clock.instant());
+    Observed observed = view.observe(group, deleting, clock.instant(), groups());
     Decision decision = supervisor.decide(observed);
     Observed checked = checkNamesBeforeCreating(client, group, observed, decision);
     if (checked != observed) {

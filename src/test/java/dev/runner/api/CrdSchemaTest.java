@@ -134,7 +134,8 @@ class CrdSchemaTest {
   void theGeneratedCrdIsLoadedWithItsRules() {
     CrdSchema crd = CrdSchema.generated();
     assertThat(crd.schemaAt("/properties/spec/properties/services/x-kubernetes-list-type").asText()).isEqualTo("map");
-    assertThat(crd.schemaAt("/x-kubernetes-validations").size()).isEqualTo(3);
+    assertThat(crd.schemaAt("/x-kubernetes-validations").size()).isEqualTo(4);
+    assertThat(crd.schemaAt("/properties/spec/properties/dependsOn/x-kubernetes-validations").size()).isEqualTo(1);
   }
 
   static JsonNode yaml(String text) {

@@ -49,6 +49,8 @@ final class World {
   long generation = 1;
   boolean deleting;
   String restartRequest;
+  /** What is seen of the groups of spec.dependsOn (none by default). */
+  GroupDependencies.Observation groups = GroupDependencies.Observation.NONE;
   RunnerGroupStatus status;
   final Map<String, Deployment> deployments = new TreeMap<>();
   final Set<String> foreign = new TreeSet<>();
@@ -89,7 +91,7 @@ final class World {
     Map<String, List<Pod>> podsCopy = new TreeMap<>();
     pods.forEach((service, list) -> podsCopy.put(service, List.copyOf(list)));
     return new Observed(GROUP, generation, spec, deleting, restartRequest, status,
-        new TreeMap<>(deployments), new TreeSet<>(foreign), podsCopy, at);
+        new TreeMap<>(deployments), new TreeSet<>(foreign), podsCopy, at, groups);
   }
 
   /** One reconcile at {@code at}: its status becomes the previous status of the next one. */
@@ -124,7 +126,7 @@ final class World {
     assertThat(decision.actions()).as("the last decision's actions").isEmpty();
     String before = JSON.asJson(status);
     Observed same = new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now());
+        observed.restartRequest(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now(), observed.groups());
     Decision again = supervisor.decide(same);
     assertThat(again.actions()).as("actions of an identical reconcile").isEmpty();
     assertThat(again.events()).as("events of an identical reconcile").isEmpty();
