@@ -65,6 +65,24 @@ class ValidationOnRealServerTest {
     assertThat(replicas.stdout()).isEqualTo("1");
   }
 
+  /** The most groups a group may depend on, each in another namespace: the CEL rules stay within their runtime budget. */
+  @Test
+  void thirtyTwoGroupsInDependsOnAreAccepted(RealApiServer server) {
+    RealApiServer.Kubectl.Result apply = server.kubectlWithInput(group("many-groups", """
+        - name: api
+          %s
+        dependsOn: [%s]
+        """.formatted(CONTAINERS, groups(32))), "apply", "-n", NAMESPACE, "-f", "-");
+    assertThat(apply.ok()).as("%s", apply).isTrue();
+  }
+
+  /** {@code {name: group-0, namespace: ns-0}, ...}: distinct groups with the longest names a DNS label allows. */
+  private static String groups(int count) {
+    return java.util.stream.IntStream.range(0, count)
+        .mapToObj(i -> "{name: " + ("g" + i + "-").repeat(30).substring(0, 62) + "x, namespace: " + ("n" + i + "-").repeat(30).substring(0, 62) + "x}")
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   static Stream<Arguments> invalidGroups() {
     return Stream.of(
         invalid("a service depending on itself", "self-dep", """
@@ -156,6 +174,22 @@ class ValidationOnRealServerTest {
               replicas: 0
               %s
             """, "spec.services[0].replicas in body should be greater than or equal to 1"),
+        invalid("a group depending on itself", "self-group", """
+            - name: api
+              %s
+            dependsOn: [{name: infra}, {name: self-group}]
+            """, "a group cannot depend on itself: remove its own name from spec.dependsOn"),
+        invalid("the same group twice in dependsOn", "twice", """
+            - name: api
+              %s
+            dependsOn: [{name: infra, namespace: platform}, {name: infra, namespace: platform}]
+            """, "spec.dependsOn: Invalid value: dependsOn names the same group twice: list each group once"),
+        invalid("33 groups in dependsOn", "too-many-groups", """
+            - name: api
+              %s
+            dependsOn: [""" + groups(33) + """
+            ]
+            """, "spec.dependsOn: Too many: 33: must have at most 32 items"),
         invalid("a string for replicas", "replicas-type", """
             - name: api
               replicas: "two"

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -33,13 +34,13 @@ class GroupDependsOnTest extends ScenarioTest {
 
   @Test
   void twoGroups_theDependentWaitsThenStartsAsSoonAsTheDependencyIsReady() {
-    cluster.kubelet().behave(NS, "infra-db", Behavior.builder().startupTime(Duration.ofMillis(1500)).build());
+    cluster.kubelet().behave(NS, "infra-db", Behavior.builder().startupTime(Duration.ofMillis(2000)).build());
     try (GroupWatch infra = new GroupWatch(client, NS, "infra")) {
       apply(group("app", "  dependsOn: [{name: infra}]\n", svc("api", "") + svc("web", "    dependsOn: [api]\n")));
       apply(group("infra", "", svc("db", "")));
 
       await().atMost(PATIENCE).until(() -> service("app", "api").map(s -> s.getWaitingFor().contains("group " + NS + "/infra"))
-          .orElse(false) && status("infra").getPhase() == GroupPhase.Progressing);
+          .orElse(false) && Optional.ofNullable(status("infra")).map(RunnerGroupStatus::getPhase).orElse(null) == GroupPhase.Progressing);
       RunnerGroupStatus waiting = status("app");
       assertThat(waiting.getPhase()).isEqualTo(GroupPhase.Pending);
       assertThat(waiting.getServices().get("api").getPhase()).isEqualTo(ServicePhase.Waiting);
