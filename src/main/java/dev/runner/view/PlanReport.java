@@ -11,8 +11,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What {@code plan} says about one RunnerGroup, as text or as one line of JSON. */
-public record PlanReport(String name, String source, List<String> errors, GroupPlan plan) {
+/**
+ * What {@code plan} says about one RunnerGroup, as text or as one line of JSON.
+ *
+ * @param dependsOn the groups of its spec.dependsOn, {@code namespace/name}
+ * @param notes what is worth knowing but not an error (a group it depends on that none of the files holds)
+ */
+public record PlanReport(String name, String source, List<String> errors, GroupPlan plan, List<String> dependsOn,
+    List<String> notes) {
+  public PlanReport(String name, String source, List<String> errors, GroupPlan plan) {
+    this(name, source, errors, plan, List.of(), List.of());
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public boolean valid() {
@@ -23,9 +33,14 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
     if (!valid()) {
       out.printf("%s (%s): INVALID, %d error%s%n", name, source, errors.size(), errors.size() == 1 ? "" : "s");
       errors.forEach(error -> out.println("  - " + error));
+      notes.forEach(note -> out.println("  note: " + note));
       return;
     }
     out.printf("%s (%s): valid, %d service%s%n", name, source, plan.services().size(), plan.services().size() == 1 ? "" : "s");
+    if (!dependsOn.isEmpty()) {
+      out.println("  depends on groups (none of its services starts before they are Ready): " + String.join(", ", dependsOn));
+    }
+    notes.forEach(note -> out.println("  note: " + note));
     out.println("  start waves:");
     printWaves(out, plan.graph().startWaves());
     out.println("  stop order:");
@@ -48,6 +63,8 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
     json.put("source", source);
     json.put("valid", valid());
     json.put("errors", errors);
+    json.put("dependsOn", dependsOn);
+    json.put("notes", notes);
     json.put("startOrder", valid() ? plan.graph().startWaves() : List.of());
     json.put("stopOrder", valid() ? plan.graph().stopWaves() : List.of());
     List<Map<String, Object>> services = new ArrayList<>();

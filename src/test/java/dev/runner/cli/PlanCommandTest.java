@@ -89,7 +89,7 @@ class PlanCommandTest {
 
     JsonNode shop = json.readTree(lines.get(0));
     assertThat(shop.fieldNames()).toIterable()
-        .containsExactly("name", "source", "valid", "errors", "startOrder", "stopOrder", "services");
+        .containsExactly("name", "source", "valid", "errors", "dependsOn", "notes", "startOrder", "stopOrder", "services");
     assertThat(shop.get("name").asText()).isEqualTo("shop");
     assertThat(shop.get("valid").asBoolean()).isTrue();
     assertThat(shop.get("errors")).isEmpty();
@@ -234,5 +234,69 @@ class PlanCommandTest {
     Run plan = run("plan", "--help");
     assertThat(plan.exit()).isZero();
     assertThat(plan.out()).contains("Exit codes:", "a group is invalid");
+  }
+
+  // ---- groups that depend on groups (spec.dependsOn), across files ----
+
+  static String dependingGroup(String name, String namespace, String dependsOn, String services) {
+    return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata:\n  name: " + name + "\n"
+        + (namespace == null ? "" : "  namespace: " + namespace + "\n")
+        + "spec:\n" + (dependsOn == null ? "" : "  dependsOn: " + dependsOn + "\n") + "  services:\n" + services;
+  }
+
+  @Test
+  void groupsInSeveralFilesAreCheckedTogetherAndTheirOrderIsPrinted() throws IOException {
+    Path app = file("app.yaml", dependingGroup("app", null, "[{name: platform, namespace: infra}]", service("api")));
+    Path infra = file("infra.yaml", dependingGroup("platform", "infra", "[{name: base, namespace: infra}]", service("db"))
+        + "---\n" + dependingGroup("base", "infra", null, service("dns")));
+    Run run = run("plan", app.toString(), infra.toString());
+    assertThat(run.exit()).as(run.out()).isZero();
+    assertThat(run.out()).contains("app (" + app + "): valid, 1 service\n"
+        + "  depends on groups (none of its services starts before they are Ready): infra/platform\n");
+    assertThat(run.out()).doesNotContain("note:");
+    assertThat(run.out()).endsWith("\ngroups, in the order they come up:\n  1. infra/base\n  2. infra/platform\n  3. default/app\n");
+  }
+
+  @Test
+  void aCycleAcrossFilesIsAnErrorWithItsPath() throws IOException {
+    Path app = file("app.yaml", dependingGroup("app", null, "[{name: infra}]", service("api")));
+    Path infra = file("infra.yaml", dependingGroup("infra", null, "[{name: app}]", service("db")));
+    Run run = run("plan", app.toString(), infra.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.out()).isEqualTo("app (" + app + "): INVALID, 1 error\n"
+        + "  - group dependency cycle: default/app -> default/infra -> default/app\n\n"
+        + "infra (" + infra + "): INVALID, 1 error\n"
+        + "  - group dependency cycle: default/infra -> default/app -> default/infra\n");
+  }
+
+  @Test
+  void aGroupInNoneOfTheFilesIsANoteNotAnError() throws IOException {
+    Path app = file("app.yaml", dependingGroup("app", "team", "[{name: platform, namespace: infra}, {name: cache}]", service("api")));
+    Run run = run("plan", app.toString());
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).isEqualTo("app (" + app + "): valid, 1 service\n"
+        + "  depends on groups (none of its services starts before they are Ready): infra/platform, team/cache\n"
+        + "  note: group infra/platform is in none of these files: it must exist in the cluster\n"
+        + "  note: group team/cache is in none of these files: it must exist in the cluster\n"
+        + "  start waves:\n    1. api\n  stop order:\n    1. api\n  services:\n"
+        + "    api: replicas 1, startDelay 0s, dependsOn []\n"
+        + "      restart: OnFailure, maxRetries 5, backoff 1s to 1m0s x2.0, jitter on, resetAfter 10m0s\n");
+
+    Run json = run("plan", "-o", "json", app.toString());
+    JsonNode line = parse(json.out().strip());
+    assertThat(line.get("dependsOn").toString()).isEqualTo("[\"infra/platform\",\"team/cache\"]");
+    assertThat(line.get("notes")).hasSize(2);
+  }
+
+  @Test
+  void aGroupNamingItselfWithItsOwnNamespaceIsAnError() throws IOException {
+    Path app = file("app.yaml", dependingGroup("app", "team", "[{name: app, namespace: team}]", service("api")));
+    Run run = run("plan", app.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.out()).contains("  - spec.dependsOn: the group depends on itself (team/app)\n");
+  }
+
+  private static JsonNode parse(String json) throws IOException {
+    return new ObjectMapper().readTree(json);
   }
 }
