@@ -47,21 +47,24 @@ import picocli.CommandLine.TypeConversionException;
         "  demo --crash api=1x2                  api exits 1 on its first 2 starts",
         "  demo --crash migrate=1 --fast-backoff restart limit reached, Failed",
         "  demo --image-pull-error worker --timeout 15s",
-        "  demo my-group.yaml --plain"},
+        "  demo my-group.yaml --plain",
+        "  demo infra.yaml app.yaml              app waits for the infra group it depends on"},
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
         "0:the group became healthy (phase Ready)",
         "1:the group failed (phase Failed or Invalid) or --timeout passed first",
-        "2:FILE cannot be read or holds no RunnerGroup, or the command line is wrong"})
+        "2:a FILE cannot be read or holds no RunnerGroup, or the command line is wrong"})
 final class DemoCommand implements Callable<Integer> {
   static final int HEALTHY = DemoSession.HEALTHY;
   static final int FAILED = DemoSession.FAILED;
   static final int UNUSABLE = 2;
   static final String BUNDLED = "/examples/shop.yaml";
 
-  @Parameters(arity = "0..1", paramLabel = "FILE",
-      description = "A RunnerGroup YAML file (one RunnerGroup). Default: the bundled examples/shop.yaml.")
-  Path file;
+  @Parameters(arity = "0..*", paramLabel = "FILE",
+      description = "RunnerGroup YAML files. Default: the bundled examples/shop.yaml. Several groups (that depend on "
+          + "one another through spec.dependsOn) are applied together: the last that no other depends on is shown "
+          + "in full, the others' phases as lines of their own.")
+  List<Path> files = new ArrayList<>();
 
   @Option(names = "--startup", paramLabel = "[SERVICE=]DURATION", converter = SimulationConverters.StartupConverter.class,
       description = "Time a service's pods take to become ready, e.g. database=3s; without SERVICE= the default of "
@@ -120,16 +123,16 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    RunnerGroup group;
+    List<RunnerGroup> groups;
     try {
-      group = load(err);
+      groups = load(err);
     } catch (RunnerGroupReader.UnreadableFile e) {
       err.println(e.getMessage());
       err.flush();
       return UNUSABLE;
     }
     Simulation simulation = new Simulation(startups, crashes, pullErrors, neverReady);
-    DemoSession session = new DemoSession(group, simulation, fastBackoff, timeout);
+    DemoSession session = new DemoSession(groups, simulation, fastBackoff, timeout);
     List<String> unknown = simulation.unknownServices(new LinkedHashSet<>(session.declared()));
     if (!unknown.isEmpty()) {
       throw new ParameterException(spec.commandLine(), String.join("\n", unknown));
@@ -138,35 +141,49 @@ final class DemoCommand implements Callable<Integer> {
     return session.run(spec.commandLine().getOut(), terminal);
   }
 
-  private RunnerGroup load(PrintWriter err) throws RunnerGroupReader.UnreadableFile {
+  private List<RunnerGroup> load(PrintWriter err) throws RunnerGroupReader.UnreadableFile {
     RunnerGroupReader reader = new RunnerGroupReader();
-    RunnerGroupReader.Contents contents;
-    Path source = file;
-    if (file == null) {
-      source = Path.of("examples/shop.yaml");
-      contents = reader.read(source, () -> {
+    if (files.isEmpty()) {
+      Path source = Path.of("examples/shop.yaml");
+      RunnerGroupReader.Contents contents = reader.read(source, () -> {
         InputStream in = DemoCommand.class.getResourceAsStream(BUNDLED);
         if (in == null) {
           throw new java.io.FileNotFoundException("the bundled example " + BUNDLED + " is missing from the jar");
         }
         return new InputStreamReader(in, StandardCharsets.UTF_8);
       });
-    } else {
-      contents = reader.read(file);
+      return groups(source, contents, err);
     }
+    List<RunnerGroup> groups = new ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Path file : files) {
+      for (RunnerGroup group : groups(file, reader.read(file), err)) {
+        String key = group.getMetadata().getNamespace() + "/" + group.getMetadata().getName();
+        if (!names.add(key)) {
+          throw new RunnerGroupReader.UnreadableFile(file + ": RunnerGroup " + group.getMetadata().getName()
+              + " is given twice");
+        }
+        groups.add(group);
+      }
+    }
+    return groups;
+  }
+
+  private static List<RunnerGroup> groups(Path source, RunnerGroupReader.Contents contents, PrintWriter err)
+      throws RunnerGroupReader.UnreadableFile {
     contents.notes().forEach(err::println);
     if (contents.groups().isEmpty()) {
       throw new RunnerGroupReader.UnreadableFile(source + ": no RunnerGroup (apiVersion " + RunnerGroupReader.API_VERSION
           + ", kind RunnerGroup) in this file");
     }
-    if (contents.groups().size() > 1) {
-      throw new RunnerGroupReader.UnreadableFile(source + ": holds " + contents.groups().size()
-          + " RunnerGroups; demo runs one (put it in a file of its own)");
+    List<RunnerGroup> groups = new ArrayList<>();
+    for (RunnerGroupReader.Found found : contents.groups()) {
+      RunnerGroup group = found.group();
+      if (group.getMetadata() == null || group.getMetadata().getName() == null || group.getMetadata().getName().isEmpty()) {
+        throw new RunnerGroupReader.UnreadableFile(found.source() + ": metadata.name is required");
+      }
+      groups.add(group);
     }
-    RunnerGroup group = contents.groups().get(0).group();
-    if (group.getMetadata() == null || group.getMetadata().getName() == null || group.getMetadata().getName().isEmpty()) {
-      throw new RunnerGroupReader.UnreadableFile(source + ": metadata.name is required");
-    }
-    return group;
+    return groups;
   }
 }

@@ -7,7 +7,9 @@ import dev.runner.api.ServicePhase;
 import dev.runner.api.ServiceSpec;
 import dev.runner.api.ServiceStatus;
 import dev.runner.core.Durations;
+import dev.runner.core.GroupDependencies;
 import dev.runner.core.GroupPlan;
+import dev.runner.core.GroupRef;
 import dev.runner.reconcile.RunnerOperator;
 import dev.runner.sandbox.EmbeddedCluster;
 import io.fabric8.kubernetes.api.model.Event;
@@ -45,6 +47,8 @@ public final class DemoSession {
   private final GroupPlan plan;
   private final Map<String, Integer> replicas = new LinkedHashMap<>();
   private final Display.Group shown;
+  /** The groups applied beside the one shown (those it depends on, say): their phases are shown as notes. */
+  private final List<RunnerGroup> others;
 
   /**
    * @param group the group to apply, with a name; without a namespace it goes to {@link #DEFAULT_NAMESPACE}
@@ -52,6 +56,30 @@ public final class DemoSession {
    * @param timeout how long the group gets to become healthy or fail after it was applied
    */
   public DemoSession(RunnerGroup group, Simulation simulation, boolean fastBackoff, Duration timeout) {
+    this(List.of(group), simulation, fastBackoff, timeout);
+  }
+
+  /**
+   * Several groups (that depend on one another through spec.dependsOn): all are applied together;
+   * the one shown in full is the last that no other of them depends on, the others' phases are
+   * shown as notes. Healthy when every one of them is.
+   *
+   * @param groups the groups to apply, each with a name; without a namespace they go to {@link #DEFAULT_NAMESPACE}
+   */
+  public DemoSession(List<RunnerGroup> groups, Simulation simulation, boolean fastBackoff, Duration timeout) {
+    groups.forEach(g -> {
+      if (g.getMetadata().getNamespace() == null || g.getMetadata().getNamespace().isEmpty()) {
+        g.getMetadata().setNamespace(DEFAULT_NAMESPACE);
+      }
+    });
+    RunnerGroup group = shownOf(groups);
+    others = groups.stream().filter(g -> g != group).toList();
+    for (RunnerGroup other : others) {
+      GroupPlan otherPlan = GroupPlan.of(other.getMetadata().getName(), other.getSpec());
+      if (fastBackoff && otherPlan.valid()) {
+        Simulation.fastBackoff(other.getSpec(), otherPlan);
+      }
+    }
     this.group = group;
     this.simulation = simulation;
     this.timeout = timeout;
@@ -76,9 +104,32 @@ public final class DemoSession {
         plan.valid() ? plan.graph().startWaves().stream().flatMap(List::stream).toList() : declared, replicas);
   }
 
-  /** The group's services as declared. */
+  /** The services as declared, of every group. */
   public List<String> declared() {
-    return declared;
+    List<String> all = new java.util.ArrayList<>(declared);
+    for (RunnerGroup other : others) {
+      if (other.getSpec() != null && other.getSpec().getServices() != null) {
+        other.getSpec().getServices().stream().map(ServiceSpec::getName).filter(n -> !all.contains(n)).forEach(all::add);
+      }
+    }
+    return all;
+  }
+
+  /** The last group that no other of them depends on (the last one when they all are depended on). */
+  private static RunnerGroup shownOf(List<RunnerGroup> groups) {
+    java.util.Set<GroupRef> dependedOn = new java.util.HashSet<>();
+    groups.forEach(g -> dependedOn.addAll(GroupDependencies.refs(g.getMetadata().getNamespace(), g.getSpec())));
+    for (int i = groups.size() - 1; i >= 0; i--) {
+      RunnerGroup g = groups.get(i);
+      if (!dependedOn.contains(ref(g))) {
+        return g;
+      }
+    }
+    return groups.get(groups.size() - 1);
+  }
+
+  private static GroupRef ref(RunnerGroup group) {
+    return new GroupRef(group.getMetadata().getNamespace(), group.getMetadata().getName());
   }
 
   /**
@@ -94,6 +145,13 @@ public final class DemoSession {
 
     try (QuietLogs quiet = QuietLogs.quiet(); EmbeddedCluster cluster = EmbeddedCluster.start()) {
       simulation.apply(cluster.kubelet(), namespace, name, replicas);
+      for (RunnerGroup other : others) {
+        Map<String, Integer> otherReplicas = new LinkedHashMap<>();
+        if (other.getSpec() != null && other.getSpec().getServices() != null) {
+          other.getSpec().getServices().forEach(svc -> otherReplicas.put(svc.getName(), svc.getReplicas() == null ? 1 : svc.getReplicas()));
+        }
+        simulation.apply(cluster.kubelet(), other.getMetadata().getNamespace(), other.getMetadata().getName(), otherReplicas);
+      }
       RunnerOperator operator = RunnerOperator.builder(cluster.client()).build().start();
       try {
         return show(cluster, terminal, out);
@@ -104,7 +162,7 @@ public final class DemoSession {
   }
 
   /** What the informers saw, handed to the one thread that shows it. */
-  private sealed interface Seen permits StatusSeen, EventSeen, GroupGone {
+  private sealed interface Seen permits StatusSeen, EventSeen, GroupGone, OtherSeen, OtherGone {
     long nanos();
   }
 
@@ -114,9 +172,15 @@ public final class DemoSession {
 
   private record GroupGone(long nanos) implements Seen {}
 
+  /** A status of one of the other groups. */
+  private record OtherSeen(GroupRef group, RunnerGroupStatus status, long nanos) implements Seen {}
+
+  private record OtherGone(GroupRef group, long nanos) implements Seen {}
+
   private int show(EmbeddedCluster cluster, boolean terminal, PrintWriter out) {
     BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-    SharedIndexInformer<RunnerGroup> groups = cluster.client().resources(RunnerGroup.class).inNamespace(namespace)
+    java.util.Set<GroupRef> otherRefs = new java.util.HashSet<>(others.stream().map(DemoSession::ref).toList());
+    SharedIndexInformer<RunnerGroup> groups = cluster.client().resources(RunnerGroup.class).inAnyNamespace()
         .inform(new ResourceEventHandler<>() {
           @Override
           public void onAdd(RunnerGroup g) {
@@ -125,15 +189,19 @@ public final class DemoSession {
 
           @Override
           public void onUpdate(RunnerGroup old, RunnerGroup g) {
-            if (name.equals(g.getMetadata().getName())) {
+            if (name.equals(g.getMetadata().getName()) && namespace.equals(g.getMetadata().getNamespace())) {
               seen.add(new StatusSeen(g, System.nanoTime()));
+            } else if (otherRefs.contains(ref(g)) && g.getStatus() != null) {
+              seen.add(new OtherSeen(ref(g), g.getStatus(), System.nanoTime()));
             }
           }
 
           @Override
           public void onDelete(RunnerGroup g, boolean unknown) {
-            if (name.equals(g.getMetadata().getName())) {
+            if (name.equals(g.getMetadata().getName()) && namespace.equals(g.getMetadata().getNamespace())) {
               seen.add(new GroupGone(System.nanoTime()));
+            } else if (otherRefs.contains(ref(g))) {
+              seen.add(new OtherGone(ref(g), System.nanoTime()));
             }
           }
         });
@@ -166,6 +234,13 @@ public final class DemoSession {
     try {
       cluster.client().resource(group).create();
       display.note("applied RunnerGroup " + namespace + "/" + name + " (" + shown.services().size() + " services)", since(start, System.nanoTime()));
+      Map<GroupRef, GroupPhase> otherPhases = new LinkedHashMap<>();
+      for (RunnerGroup other : others) {
+        cluster.client().resource(other).create();
+        otherPhases.put(ref(other), null);
+        display.note("applied RunnerGroup " + ref(other) + " (" + other.getSpec().getServices().size() + " services)",
+            since(start, System.nanoTime()));
+      }
 
       // Up: until healthy, failed or the timeout.
       long deadline = start + timeout.toNanos();
@@ -188,8 +263,18 @@ public final class DemoSession {
           outcome = judge(name, last, since(start, s.nanos()));
         } else if (next instanceof EventSeen e) {
           show(display, e.event(), since(start, e.nanos()));
+        } else if (next instanceof OtherSeen o) {
+          outcome = other(display, otherPhases, o, since(start, o.nanos()));
+        } else if (next instanceof OtherGone o) {
+          outcome = new Outcome(FAILED, "RunnerGroup " + o.group() + " was deleted");
         } else {
           outcome = new Outcome(FAILED, "RunnerGroup " + name + " was deleted");
+        }
+        if (outcome != null && outcome.exit() == HEALTHY && otherPhases.values().stream().anyMatch(p -> p != GroupPhase.Ready)) {
+          outcome = null;  // the one shown is healthy, one of the others not (yet)
+        }
+        if (outcome == null && next instanceof OtherSeen && last != null && otherPhases.values().stream().allMatch(p -> p == GroupPhase.Ready)) {
+          outcome = judge(name, last, since(start, next.nanos()));
         }
       }
       exit = outcome.exit();
@@ -200,9 +285,19 @@ public final class DemoSession {
       // Down: delete the group; its services stop in reverse dependency order.
       display.note("deleting RunnerGroup " + name + ": services stop in reverse dependency order", at);
       cluster.client().resources(RunnerGroup.class).inNamespace(namespace).withName(name).delete();
+      java.util.Set<GroupRef> remaining = new java.util.HashSet<>(otherPhases.keySet());
+      for (GroupRef other : otherPhases.keySet()) {
+        display.note("deleting RunnerGroup " + other, at);
+        cluster.client().resources(RunnerGroup.class).inNamespace(other.namespace()).withName(other.name()).delete();
+      }
+      boolean shownGone = false;
       long teardownDeadline = System.nanoTime() + TEARDOWN_TIMEOUT.toNanos();
       boolean gone = false;
       while (!gone) {
+        gone = shownGone && remaining.isEmpty();
+        if (gone) {
+          break;
+        }
         long now = System.nanoTime();
         if (now - teardownDeadline >= 0) {
           display.note("the group did not stop within " + Durations.format(TEARDOWN_TIMEOUT) + "; shutting down anyway",
@@ -216,8 +311,13 @@ public final class DemoSession {
           display.status(s.group().getStatus(), since(start, s.nanos()));
         } else if (next instanceof EventSeen e) {
           show(display, e.event(), since(start, e.nanos()));
-        } else {
-          gone = true;
+        } else if (next instanceof OtherSeen o) {
+          other(display, otherPhases, o, since(start, o.nanos()));
+        } else if (next instanceof OtherGone o) {
+          remaining.remove(o.group());
+          display.note("RunnerGroup " + o.group() + " is gone", since(start, next.nanos()));
+        } else if (next instanceof GroupGone) {
+          shownGone = true;
           display.note("RunnerGroup " + name + " is gone", since(start, next.nanos()));
         }
       }
@@ -242,6 +342,22 @@ public final class DemoSession {
   }
 
   private record Outcome(int exit, String message) {}
+
+  /** Another group's status: a note when its phase changes; failed when it fails or is invalid. */
+  private static Outcome other(Display display, Map<GroupRef, GroupPhase> phases, OtherSeen seen, Duration at) {
+    GroupPhase phase = seen.status().getPhase();
+    if (phase == null || phase == phases.get(seen.group())) {
+      return null;
+    }
+    phases.put(seen.group(), phase);
+    display.note("group " + seen.group() + " " + phase + " (" + seen.status().getReady() + " ready)"
+        + (seen.status().getMessage().isEmpty() ? "" : ": " + seen.status().getMessage()), at);
+    if (phase == GroupPhase.Failed || phase == GroupPhase.Invalid) {
+      return new Outcome(FAILED, "group " + seen.group() + " is " + phase + " after " + Display.time(at).substring(1)
+          + ": " + seen.status().getMessage());
+    }
+    return null;
+  }
 
   /** Healthy, failed, or null: not yet. Healthy waits for the crashes the options asked for. */
   private Outcome judge(String name, RunnerGroupStatus status, Duration at) {

@@ -92,6 +92,24 @@ class DemoCommandTest {
   }
 
   @Test
+  void severalGroupsComeUpInTheOrderOfTheirDependsOn() {
+    Run run = demo("--plain", "--startup", "200ms", "--timeout", "40s", "examples/storefront.yaml", "examples/platform.yaml");
+
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.lines()).contains("applied RunnerGroup default/storefront (2 services)",
+        "applied RunnerGroup default/platform (2 services)");
+    // storefront waits for the group platform; its services start only once platform is Ready.
+    assertThat(run.lines()).anyMatch(l -> l.equals("api Waiting: waiting for dependencies: group default/platform"));
+    int platformReady = run.first("group default/platform Ready (2/2 ready)");
+    assertThat(run.first("api Starting")).isGreaterThan(platformReady);
+    assertThat(run.first("web Starting")).isGreaterThan(run.first("api Ready"));
+    assertThat(run.first("healthy: all 2 services of storefront ready")).isGreaterThan(platformReady);
+    // Both are deleted at the end (a dependency's deletion is not held up by its dependents).
+    assertThat(run.lines()).contains("RunnerGroup storefront is gone", "RunnerGroup default/platform is gone");
+    assertThat(run.err()).isEmpty();
+  }
+
+  @Test
   void crashTwiceIsRestartedWithGrowingDelaysThenHealthy() {
     Run run = demo("--plain", "--startup", "100ms", "--crash", "api=1x2@300ms", "--fast-backoff", "--timeout", "40s");
 

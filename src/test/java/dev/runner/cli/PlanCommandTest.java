@@ -296,6 +296,15 @@ class PlanCommandTest {
     assertThat(run.out()).contains("  - spec.dependsOn: the group depends on itself (team/app)\n");
   }
 
+  @Test
+  void theExamplesOfAGroupOnAPlatformComeUpPlatformFirst() {
+    Run run = run("plan", "examples/storefront.yaml", "examples/platform.yaml");
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    assertThat(run.out()).contains("storefront (examples/storefront.yaml): valid, 2 services\n"
+        + "  depends on groups (none of its services starts before they are Ready): default/platform\n");
+    assertThat(run.out()).endsWith("groups, in the order they come up:\n  1. default/platform\n  2. default/storefront\n");
+  }
+
   private static JsonNode parse(String json) throws IOException {
     return new ObjectMapper().readTree(json);
   }
