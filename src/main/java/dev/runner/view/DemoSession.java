@@ -15,9 +15,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +41,6 @@ public final class DemoSession {
   private final String namespace;
   private final List<String> declared;
   private final GroupPlan plan;
-  private final Map<String, Integer> replicas = new LinkedHashMap<>();
   private final Display.Group shown;
 
   /**
@@ -68,12 +65,7 @@ public final class DemoSession {
       planned = GroupPlan.of(name, group.getSpec());
     }
     plan = planned;
-    for (String service : declared) {
-      GroupPlan.ServicePlan p = plan.services().get(service);
-      replicas.put(service, p == null ? 1 : p.replicas());
-    }
-    shown = new Display.Group(namespace, name,
-        plan.valid() ? plan.graph().startWaves().stream().flatMap(List::stream).toList() : declared, replicas);
+    shown = Display.Group.of(group);
   }
 
   /** The group's services as declared. */
@@ -93,7 +85,7 @@ public final class DemoSession {
     out.flush();
 
     try (QuietLogs quiet = QuietLogs.quiet(); EmbeddedCluster cluster = EmbeddedCluster.start()) {
-      simulation.apply(cluster.kubelet(), namespace, name, replicas);
+      simulation.apply(cluster.kubelet(), namespace, name, shown.replicas());
       RunnerOperator operator = RunnerOperator.builder(cluster.client()).build().start();
       try {
         return show(cluster, terminal, out);
