@@ -45,7 +45,6 @@ public final class DemoSession {
   private final String namespace;
   private final List<String> declared;
   private final GroupPlan plan;
-  private final Map<String, Integer> replicas = new LinkedHashMap<>();
   private final Display.Group shown;
   /** The groups applied beside the one shown (those it depends on, say): their phases are shown as notes. */
   private final List<RunnerGroup> others;
@@ -96,12 +95,7 @@ public final class DemoSession {
       planned = GroupPlan.of(name, group.getSpec());
     }
     plan = planned;
-    for (String service : declared) {
-      GroupPlan.ServicePlan p = plan.services().get(service);
-      replicas.put(service, p == null ? 1 : p.replicas());
-    }
-    shown = new Display.Group(namespace, name,
-        plan.valid() ? plan.graph().startWaves().stream().flatMap(List::stream).toList() : declared, replicas);
+    shown = Display.Group.of(group);
   }
 
   /** The services as declared, of every group. */
@@ -144,7 +138,7 @@ public final class DemoSession {
     out.flush();
 
     try (QuietLogs quiet = QuietLogs.quiet(); EmbeddedCluster cluster = EmbeddedCluster.start()) {
-      simulation.apply(cluster.kubelet(), namespace, name, replicas);
+      simulation.apply(cluster.kubelet(), namespace, name, shown.replicas());
       for (RunnerGroup other : others) {
         Map<String, Integer> otherReplicas = new LinkedHashMap<>();
         if (other.getSpec() != null && other.getSpec().getServices() != null) {

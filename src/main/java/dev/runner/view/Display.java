@@ -1,16 +1,21 @@
 package dev.runner.view;
 
+import dev.runner.api.RunnerGroup;
 import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceSpec;
+import dev.runner.core.GroupPlan;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * How {@code demo} shows the group: a table redrawn in place on a terminal, or plain timestamped
- * lines. Every call comes from one thread; {@code at} is the time since the group was applied.
+ * How {@code demo} and {@code status --watch} show a group: a table redrawn in place on a terminal,
+ * or plain timestamped lines. Every call comes from one thread; {@code at} is the time since the
+ * start (the demo: since the group was applied), shown as the display's stamp makes it.
  */
 public interface Display extends AutoCloseable {
 
@@ -49,5 +54,20 @@ public interface Display extends AutoCloseable {
   }
 
   /** What the group looks like, for the terminal's table and the ready column. */
-  public record Group(String namespace, String name, List<String> services, Map<String, Integer> replicas) {}
+  public record Group(String namespace, String name, List<String> services, Map<String, Integer> replicas) {
+    /** From the group's spec: its services in start order (as declared when it is invalid) and their replicas. */
+    public static Group of(RunnerGroup group) {
+      String name = group.getMetadata().getName();
+      List<String> declared = group.getSpec() == null || group.getSpec().getServices() == null ? List.of()
+          : group.getSpec().getServices().stream().map(ServiceSpec::getName).toList();
+      GroupPlan plan = GroupPlan.of(name, group.getSpec());
+      Map<String, Integer> replicas = new LinkedHashMap<>();
+      for (String service : declared) {
+        GroupPlan.ServicePlan p = plan.services().get(service);
+        replicas.put(service, p == null ? 1 : p.replicas());
+      }
+      return new Group(group.getMetadata().getNamespace(), name,
+          plan.valid() ? plan.graph().startWaves().stream().flatMap(List::stream).toList() : declared, replicas);
+    }
+  }
 }

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * For logs and pipes: one timestamped line per event, per service phase change and per group phase
@@ -16,12 +17,20 @@ import java.util.Map;
 public final class PlainDisplay implements Display {
   private final PrintWriter out;
   private final Display.Group group;
+  private final Function<Duration, String> stamp;
   private final Map<String, ServicePhase> phases = new HashMap<>();
   private GroupPhase groupPhase;
 
+  /** With the demo's clock: the time since the group was applied, {@code +1.234s}. */
   public PlainDisplay(PrintWriter out, Display.Group group) {
+    this(out, group, Display::time);
+  }
+
+  /** @param stamp how a time since the start is shown at the start of each line */
+  public PlainDisplay(PrintWriter out, Display.Group group, Function<Duration, String> stamp) {
     this.out = out;
     this.group = group;
+    this.stamp = stamp;
   }
 
   @Override
@@ -68,7 +77,7 @@ public final class PlainDisplay implements Display {
   }
 
   private void line(Duration at, String text) {
-    out.println(Display.time(at) + " " + text);
+    out.println(stamp.apply(at) + " " + text);
     out.flush();
   }
 }

@@ -96,6 +96,13 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
     }
   }
 
+  /** The dependency graph of a valid group, services in start order, for {@link GraphPicture}. */
+  public GraphPicture.Graph graph() {
+    Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+    servicesInStartOrder().forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
+    return new GraphPicture.Graph(name, dependsOn, plan.graph().startWaves(), Map.of());
+  }
+
   private List<GroupPlan.ServicePlan> servicesInStartOrder() {
     return plan.graph().startWaves().stream().flatMap(List::stream).map(plan.services()::get).toList();
   }
