@@ -15,6 +15,7 @@ import java.util.Set;
  * object holds them, the Pods of each service, and the time.
  *
  * @param restartRequest the value of the {@link Names#RESTART_ANNOTATION} annotation, or null
+ * @param serviceRestarts the values of the {@link Names#SERVICE_RESTART_PREFIX} annotations, by service
  */
 public record Observed(
     String group,
@@ -22,6 +23,7 @@ public record Observed(
     RunnerGroupSpec spec,
     boolean deleting,
     String restartRequest,
+    Map<String, String> serviceRestarts,
     RunnerGroupStatus previous,
     Map<String, Deployment> deployments,
     Set<String> foreign,

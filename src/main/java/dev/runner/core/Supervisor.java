@@ -3,6 +3,7 @@ package dev.runner.core;
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.api.ServiceStatus;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ public final class Supervisor {
     status.setRestartRequest(observed.restartRequest());
     status.setStartOrder(plan.valid() ? plan.graph().startWaves() : previous.getStartOrder());
     List<Action> actions = new ArrayList<>();
+    // What a stop waits for: not pods that are history, nor pods stuck terminating on a lost node.
+    Map<String, List<Pod>> blocking = Pods.blocking(observed.pods(), observed.now());
     List<Instant> wakeAts = new ArrayList<>();
     boolean stopped = false;
     boolean suspend = observed.spec() != null && Boolean.TRUE.equals(observed.spec().getSuspend());
@@ -42,13 +45,9 @@ public final class Supervisor {
       Set<String> everything = new TreeSet<>(observed.deployments().keySet());
       everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
       // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
-      observed.pods().forEach((service, pods) -> {
-        if (!pods.isEmpty()) {
-          everything.add(service);
-        }
-      });
+      everything.addAll(blocking.keySet());
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
-      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices(),
+      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), blocking, previous.getServices(),
           declared(plan));
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
@@ -66,7 +65,7 @@ public final class Supervisor {
       status.setServices(previous.getServices());
       GroupSummary.invalid(status, plan.errors());
     } else {
-      run(observed, plan, previous, status, actions, wakeAts);
+      run(observed, plan, previous, status, actions, wakeAts, blocking);
       GroupSummary.running(status, plan);
     }
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
@@ -77,7 +76,7 @@ public final class Supervisor {
   }
 
   private void run(Observed observed, GroupPlan plan, RunnerGroupStatus previous, RunnerGroupStatus status,
-      List<Action> actions, List<Instant> wakeAts) {
+      List<Action> actions, List<Instant> wakeAts, Map<String, List<Pod>> blocking) {
     boolean resetRequested = observed.restartRequest() != null
         && !observed.restartRequest().equals(previous.getRestartRequest());
     Map<String, ServiceStatus> statuses = new TreeMap<>();
@@ -88,7 +87,7 @@ public final class Supervisor {
         ServiceRun.Step step = observed.foreign().contains(name)
             ? ServiceRun.collision(Names.deploymentName(observed.group(), name), before)
             : new ServiceRun(service, observed.deployments().get(name), observed.podsOf(name), before,
-                observed.now(), backoff, resetRequested).decide(statuses);
+                observed.now(), backoff, resetRequested, observed.serviceRestarts().get(name)).decide(statuses);
         statuses.put(name, step.status());
         actions.addAll(step.actions());
         step.wakeAt().ifPresent(wakeAts::add);
@@ -98,13 +97,9 @@ public final class Supervisor {
     // Services removed from the spec: stopped (deleted) after whatever still depends on them.
     Set<String> removed = new TreeSet<>(observed.deployments().keySet());
     removed.removeAll(plan.services().keySet());
-    observed.pods().forEach((service, pods) -> {
-      if (!pods.isEmpty() && !plan.services().containsKey(service)) {
-        removed.add(service);
-      }
-    });
+    blocking.keySet().stream().filter(service -> !plan.services().containsKey(service)).forEach(removed::add);
     if (!removed.isEmpty()) {
-      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), observed.pods(),
+      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), blocking,
           previous.getServices(), declared(plan)).actions());
     }
   }
