@@ -314,7 +314,7 @@ final class World {
   /** Replaces the container status of the service's first live Pod. */
   World container(String service, ContainerStatus container, String podPhase) {
     List<Pod> list = pods.get(service);
-    Pod pod = list.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
+    Pod pod = livePods(service).stream().findFirst().orElseThrow();
     pod.getStatus().setContainerStatuses(List.of(container));
     pod.getStatus().setPhase(podPhase);
     return this;
@@ -358,7 +358,9 @@ final class World {
     return this;
   }
 
+  /** The active pods, as a ReplicaSet counts them: not terminating, not history (phase Failed/Succeeded). */
   List<Pod> livePods(String service) {
-    return pods.getOrDefault(service, List.of()).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    return pods.getOrDefault(service, List.of()).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && !Pods.history(p)).toList();
   }
 }
