@@ -2,6 +2,7 @@ package dev.runner.core;
 
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
@@ -51,6 +52,7 @@ public final class Supervisor {
           declared(plan));
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
+      carryRefusals(previous.getServices(), shown, actions);
       if (!observed.deleting() && plan.valid()) {
         shown.keySet().retainAll(plan.services().keySet());
       }
@@ -93,6 +95,7 @@ public final class Supervisor {
         step.wakeAt().ifPresent(wakeAts::add);
       }
     }
+    carryRefusals(previous.getServices(), statuses, actions);
     status.setServices(statuses);
     // Services removed from the spec: stopped (deleted) after whatever still depends on them.
     Set<String> removed = new TreeSet<>(observed.deployments().keySet());
@@ -102,6 +105,63 @@ public final class Supervisor {
       actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), blocking,
           previous.getServices(), declared(plan)).actions());
     }
+  }
+
+  /**
+   * A write the API server refused (403, 422) stays that service's error until a write of its
+   * workload succeeds: while the decision still wants a write for it, the error is kept as it is,
+   * so a retry that is refused again changes no status (and writes none).
+   */
+  private static void carryRefusals(Map<String, ServiceStatus> previous, Map<String, ServiceStatus> statuses, List<Action> actions) {
+    previous.forEach((name, was) -> {
+      ServiceStatus now = statuses.get(name);
+      if (was.getReason() == ServiceReason.WriteRefused && now != null
+          && actions.stream().anyMatch(a -> a.service().equals(name))) {
+        now.setReason(ServiceReason.WriteRefused);
+        now.setError(was.getError());
+        now.setHealthy(false);
+      }
+    });
+  }
+
+  /**
+   * The decision once the API server refused some of its writes (403 forbidden, 422 invalid):
+   * each refused service's error is the API server's own message, with one Warning event when it
+   * is new. Its other writes were made.
+   *
+   * @param refusals the API server's message, by service
+   */
+  public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
+    RunnerGroupStatus status = copy(decision.status());
+    refusals.forEach((service, message) -> {
+      ServiceStatus s = status.getServices().computeIfAbsent(service, k -> new ServiceStatus());
+      s.setReason(ServiceReason.WriteRefused);
+      s.setError(message);
+      s.setHealthy(false);
+    });
+    if (decision.plan().valid() && status.getPhase() != GroupPhase.Stopping && status.getPhase() != GroupPhase.Suspended) {
+      GroupSummary.running(status, decision.plan());
+    }
+    RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
+    GroupSummary.conditions(status, previous, observed.generation(), observed.now());
+    List<EventNote> events = Transitions.between(observed.group(), decision.status(), status, false);
+    return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false);
+  }
+
+  private static RunnerGroupStatus copy(RunnerGroupStatus from) {
+    RunnerGroupStatus to = new RunnerGroupStatus();
+    to.setObservedGeneration(from.getObservedGeneration());
+    to.setHealthy(from.isHealthy());
+    to.setPhase(from.getPhase());
+    to.setReady(from.getReady());
+    to.setMessage(from.getMessage());
+    to.setStartOrder(from.getStartOrder());
+    Map<String, ServiceStatus> services = new TreeMap<>();
+    from.getServices().forEach((name, s) -> services.put(name, ServiceStatuses.copy(s)));
+    to.setServices(services);
+    to.setConditions(from.getConditions());
+    to.setRestartRequest(from.getRestartRequest());
+    return to;
   }
 
   /** The dependencies the spec declares, when it is valid. */

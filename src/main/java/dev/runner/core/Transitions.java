@@ -48,6 +48,10 @@ final class Transitions {
       }
       return;
     }
+    if (now.getReason() == ServiceReason.WriteRefused && (was == null || was.getReason() != ServiceReason.WriteRefused)) {
+      events.add(EventNote.warning("WriteRefused", "service " + name + ": the API server refused a write of its workload: "
+          + now.getError()));
+    }
     if (from == to) {
       return;
     }

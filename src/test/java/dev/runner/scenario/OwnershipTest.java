@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.runner.api.GroupPhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.RunnerGroup;
 import dev.runner.api.ServicePhase;
 import dev.runner.sandbox.Behavior;
@@ -106,8 +107,13 @@ class OwnershipTest extends ScenarioTest {
     server().fail(method("POST").and(path(DEPLOYMENTS)), 1.0, FORBIDDEN);
     apply(group("deny", svc("web", "")));
 
-    await().atMost(PATIENCE).until(() -> status("deny") != null && status("deny").getMessage().startsWith("forbidden: "));
-    assertThat(status("deny").getMessage()).contains("cannot create resource \"deployments\"");
+    // The service's error is the API server's own message, and its reason is typed.
+    await().atMost(PATIENCE).until(() -> status("deny") != null && status("deny").getServices().containsKey("web")
+        && status("deny").getServices().get("web").getReason() == ServiceReason.WriteRefused);
+    assertThat(status("deny").getServices().get("web").getError())
+        .isEqualTo("deployments.apps is forbidden: User \"system:serviceaccount:runner:runner-operator\" cannot "
+            + "create resource \"deployments\" in API group \"apps\"");
+    assertThat(status("deny").getMessage()).startsWith("unhealthy services: web: deployments.apps is forbidden");
     assertThat(status("deny").getPhase()).isEqualTo(GroupPhase.Progressing);
     int mark = server().answers().size();
     await().pollDelay(Duration.ofSeconds(5)).atMost(PATIENCE).until(() -> true);

@@ -66,7 +66,7 @@ class RestartTest extends ScenarioTest {
         Arguments.of("OnFailure", How.EXIT_ZERO, ServicePhase.Completed),
         Arguments.of("OnFailure", How.EXIT_ONE, ServicePhase.BackingOff),
         Arguments.of("OnFailure", How.ROLLOUT_FAILED, ServicePhase.BackingOff),
-        Arguments.of("Never", How.EXIT_ZERO, ServicePhase.Failed),
+        Arguments.of("Never", How.EXIT_ZERO, ServicePhase.Completed),
         Arguments.of("Never", How.EXIT_ONE, ServicePhase.Failed),
         Arguments.of("Never", How.ROLLOUT_FAILED, ServicePhase.Failed));
   }
