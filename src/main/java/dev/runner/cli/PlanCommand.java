@@ -2,6 +2,7 @@ package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
 import dev.runner.core.GroupPlan;
+import dev.runner.view.PlanReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.api.ServicePhase;
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * the screen's edge instead of taking two rows (the redraw counts rows); the timeline shows its
  * latest lines that fit the screen.
  */
-final class TerminalDisplay implements DemoDisplay {
+public final class TerminalDisplay implements Display {
   private static final String ESC = "\u001b[";
   private static final String RESET = ESC + "0m";
   private static final String BOLD = ESC + "1m";
@@ -26,7 +26,7 @@ final class TerminalDisplay implements DemoDisplay {
   private static final String CYAN = ESC + "36m";
 
   private final PrintWriter out;
-  private final DemoDisplay.Group group;
+  private final Display.Group group;
   private final int rows;
   private final List<String> timeline = new ArrayList<>();
   private final Thread restoreOnExit;
@@ -35,7 +35,7 @@ final class TerminalDisplay implements DemoDisplay {
   private int drawn;
   private boolean closed;
 
-  TerminalDisplay(PrintWriter out, DemoDisplay.Group group) {
+  public TerminalDisplay(PrintWriter out, Display.Group group) {
     this.out = out;
     this.group = group;
     this.rows = terminalRows();
@@ -59,14 +59,14 @@ final class TerminalDisplay implements DemoDisplay {
   @Override
   public void event(String type, String reason, String message, Duration at) {
     String color = "Warning".equals(type) ? YELLOW : "";
-    timeline.add(DIM + DemoDisplay.time(at) + RESET + " " + color + reason + (color.isEmpty() ? "" : RESET) + ": " + message);
+    timeline.add(DIM + Display.time(at) + RESET + " " + color + reason + (color.isEmpty() ? "" : RESET) + ": " + message);
     this.now = at;
     draw();
   }
 
   @Override
   public void note(String message, Duration at) {
-    timeline.add(DIM + DemoDisplay.time(at) + RESET + " " + CYAN + message + RESET);
+    timeline.add(DIM + Display.time(at) + RESET + " " + CYAN + message + RESET);
     this.now = at;
     draw();
   }
@@ -117,10 +117,10 @@ final class TerminalDisplay implements DemoDisplay {
     String phase = status == null || status.getPhase() == null ? "Pending" : status.getPhase().name();
     String ready = status == null || status.getReady() == null ? "0/" + group.services().size() : status.getReady();
     lines.add(BOLD + "RunnerGroup " + group.namespace() + "/" + group.name() + RESET + "  " + color(phase) + phase + RESET
-        + "  ready " + ready + "  " + DIM + DemoDisplay.time(now) + RESET);
+        + "  ready " + ready + "  " + DIM + Display.time(now) + RESET);
     List<String[]> cells = new ArrayList<>();
     cells.add(new String[] {"SERVICE", "PHASE", "READY", "RESTARTS", "WAITING FOR", "ERROR"});
-    for (String name : DemoDisplay.order(status, group.services())) {
+    for (String name : Display.order(status, group.services())) {
       ServiceStatus s = status == null ? null : status.getServices().get(name);
       int replicas = group.replicas().getOrDefault(name, 1);
       cells.add(new String[] {

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import dev.runner.api.RunnerGroupStatus;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import java.util.Map;
  * How {@code demo} shows the group: a table redrawn in place on a terminal, or plain timestamped
  * lines. Every call comes from one thread; {@code at} is the time since the group was applied.
  */
-interface DemoDisplay extends AutoCloseable {
+public interface Display extends AutoCloseable {
 
   /** The group's latest status (null until the operator wrote one). */
   void status(RunnerGroupStatus status, Duration at);
@@ -49,5 +49,5 @@ interface DemoDisplay extends AutoCloseable {
   }
 
   /** What the group looks like, for the terminal's table and the ready column. */
-  record Group(String namespace, String name, List<String> services, Map<String, Integer> replicas) {}
+  public record Group(String namespace, String name, List<String> services, Map<String, Integer> replicas) {}
 }

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
