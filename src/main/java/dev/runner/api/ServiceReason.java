@@ -15,6 +15,11 @@ public enum ServiceReason {
   Starting,
   /** A new template is rolling out. */
   RollingOut,
+  /**
+   * Healthy, while a replica count changed by someone else is put back: not a failure, so the
+   * service stays Ready (no Degraded, no Warning) until the Deployment has settled.
+   */
+  ReplicasPutBack,
   /** Not healthy for a reason its Deployment and Pods show (availability, image pull, crash loop). */
   NotAvailable,
   /** A replica crashed while others stay ready: kubelet and the ReplicaSet restart it. */

@@ -266,21 +266,33 @@ final class ServiceRun {
       // Running without a recorded start (a status that was lost): count from now.
       status.setStartedAt(Times.format(now));
     }
-    if (templateChanged) {
-      actions.add(new Action.Update(plan.name(), plan.replicas()));
+    int desired = desiredReplicas();
+    boolean drifted = TemplateDrift.drifted(plan.spec().getTemplate(), deployment.getSpec() == null ? null : deployment.getSpec().getTemplate());
+    if (templateChanged || drifted) {
+      actions.add(new Action.Update(plan.name(), desired));
       status.setPhase(ServicePhase.Starting);
       status.setReason(ServiceReason.RollingOut);
       status.setHealthy(false);
       status.setHealthySince(null);
-      status.setError("rolling out a new template");
+      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its Deployment");
       return;
     }
-    ensureReplicas(plan.replicas());
+    boolean replicasChanged = !Integer.valueOf(desired).equals(deployment.getSpec() == null ? null : deployment.getSpec().getReplicas());
+    ensureReplicas(desired);
     ServicePhase previousPhase = status.getPhase();
     ServiceReason reason = status.getReason();
     boolean crashedReplicaBack = reason != ServiceReason.ReplicaCrashed || status.getLastExit() == null
         || pods.stream().noneMatch(p -> p.getMetadata().getName().equals(status.getLastExit().getPod()) && !Pods.ready(p));
-    if (actions.isEmpty() && DeploymentHealth.healthy(deployment, plan.replicas()) && crashedReplicaBack) {
+    if (previousPhase == ServicePhase.Ready && (replicasChanged || reason == ServiceReason.ReplicasPutBack)
+        && !(actions.isEmpty() && DeploymentHealth.healthy(deployment, desired))) {
+      // A replica count changed by someone else is put back: not the service failing.
+      status.setPhase(ServicePhase.Ready);
+      status.setReason(ServiceReason.ReplicasPutBack);
+      status.setHealthy(true);
+      status.setError("");
+      return;
+    }
+    if (actions.isEmpty() && DeploymentHealth.healthy(deployment, desired) && crashedReplicaBack) {
       status.setPhase(ServicePhase.Ready);
       status.setReason(ServiceReason.Healthy);
       status.setHealthy(true);
@@ -301,10 +313,10 @@ final class ServiceRun {
     status.setHealthySince(null);
     status.setPhase(previousPhase == ServicePhase.Ready || previousPhase == ServicePhase.Unhealthy
         || reason == ServiceReason.ReplicaCrashed ? ServicePhase.Unhealthy : ServicePhase.Starting);
-    String explained = DeploymentHealth.explain(deployment, pods, plan.replicas(), status.getPhase() == ServicePhase.Starting);
+    String explained = DeploymentHealth.explain(deployment, pods, desired, status.getPhase() == ServicePhase.Starting);
     if (reason == ServiceReason.ReplicaCrashed && status.getLastExit() != null) {
       status.setError("pod " + status.getLastExit().getPod() + ": " + Termination.describe(status.getLastExit(), false)
-          + "; " + Pods.readyCount(pods) + "/" + plan.replicas() + " replicas ready, kubelet restarts it");
+          + "; " + Pods.readyCount(pods) + "/" + desired + " replicas ready, kubelet restarts it");
     } else if (reason == ServiceReason.Disrupted && status.getLastDisruption() != null) {
       status.setError(explained + "; " + Termination.describe(status.getLastDisruption(), true));
     } else {
@@ -345,6 +357,15 @@ final class ServiceRun {
       status.setReason(never ? ServiceReason.NotRestarted : ServiceReason.RestartLimitReached);
       status.setError(never ? termination.describe() + "; not restarted (restart policy Never)" : fail.reason());
     }
+  }
+
+  /**
+   * The replicas the workload should have while it runs: the spec's, or, for a service whose
+   * replicas an autoscaler owns, whatever the workload has now (the spec's only as the start).
+   */
+  private int desiredReplicas() {
+    Integer live = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
+    return Boolean.TRUE.equals(plan.spec().getAutoscaled()) && live != null && live > 0 ? live : plan.replicas();
   }
 
   private void ensureReplicas(int replicas) {

@@ -301,4 +301,70 @@ class SupervisorPodsTest {
       assertThat(world.step(t(8)).actions()).isEmpty();
     }
   }
+
+  @Nested
+  class OtherHands {
+    @Test
+    void anImageSetOnTheLiveDeploymentIsPutBack() {
+      World world = ready(svc("db"));
+      world.deployment("db").getSpec().getTemplate().getSpec().getContainers().get(0).setImage("db:hacked");
+      Decision d = world.step(t(5));
+      assertThat(d.actions()).containsExactly(new Action.Update("db", 1));
+      assertThat(world.deployment("db").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("db:1");
+      assertThat(world.service("db").getError()).isEqualTo("putting back the template changed on its Deployment");
+    }
+
+    @Test
+    void fieldsTheSpecLeavesOutAreNotDrift() {
+      World world = ready(svc("db"));
+      var container = world.deployment("db").getSpec().getTemplate().getSpec().getContainers().get(0);
+      container.setImagePullPolicy("IfNotPresent");
+      container.setTerminationMessagePath("/dev/termination-log");
+      assertThat(world.step(t(5)).actions()).isEmpty();
+      world.assertNoOpAgain();
+    }
+
+    @Test
+    void aReplicaCountChangedByHandIsPutBackWithoutCallingTheServiceUnhealthy() {
+      World world = ready(svc("db").replicas(2));
+      world.deployment("db").getSpec().setReplicas(5);
+      world.healthy("db"); // the Deployment controller made 5
+      Decision d = world.step(t(5));
+      assertThat(d.actions()).containsExactly(new Action.Scale("db", 2));
+      assertThat(d.events()).isEmpty();
+      assertThat(world.service("db").getPhase()).isEqualTo(ServicePhase.Ready);
+      assertThat(world.service("db").isHealthy()).isTrue();
+      assertThat(world.status.getPhase()).isEqualTo(GroupPhase.Ready);
+      // The surplus pods still terminate: still Ready, nothing said.
+      world.deploymentStatus("db", world.deployment("db").getMetadata().getGeneration(), 5, 5, 5);
+      d = world.step(t(6));
+      assertThat(d.actions()).isEmpty();
+      assertThat(d.events()).isEmpty();
+      assertThat(world.service("db").getReason()).isEqualTo(ServiceReason.ReplicasPutBack);
+      world.healthy("db");
+      world.step(t(7));
+      assertThat(world.service("db").getReason()).isEqualTo(ServiceReason.Healthy);
+    }
+
+    @Test
+    void anAutoscaledServicesReplicasAreNeverWritten() {
+      World world = World.of(spec(svc("db").replicas(2)));
+      world.spec.getServices().get(0).setAutoscaled(true);
+      world.step(t(0));
+      assertThat(world.deployment("db").getSpec().getReplicas()).isEqualTo(2);
+      world.healthy("db");
+      world.step(t(1));
+      // The HPA scales to 4: left alone, and healthy once the 4 are available.
+      world.deployment("db").getSpec().setReplicas(4);
+      Decision d = world.step(t(2));
+      assertThat(d.actions()).isEmpty();
+      world.healthy("db");
+      d = world.step(t(3));
+      assertThat(d.actions()).isEmpty();
+      assertThat(world.service("db").getPhase()).isEqualTo(ServicePhase.Ready);
+      // A template edit keeps the HPA's count.
+      world.edit(s -> s.getServices().get(0).getTemplate().getSpec().getContainers().get(0).setImage("db:2"));
+      assertThat(world.step(t(4)).actions()).containsExactly(new Action.Update("db", 4));
+    }
+  }
 }
