@@ -133,6 +133,28 @@ class OwnershipTest extends ScenarioTest {
     assertThat(status("deny").getMessage()).isEmpty();
   }
 
+  @Test
+  void aCreateRefusedAsInvalidIsThatServicesErrorAndOneWarningUntilAWriteSucceeds() {
+    server().fail(method("POST").and(path(DEPLOYMENTS)), 1.0, FaultyDispatcher.Fault.INVALID);
+    apply(group("bad", svc("web", "")));
+    await().atMost(PATIENCE).until(() -> status("bad") != null && status("bad").getServices().containsKey("web")
+        && status("bad").getServices().get("web").getReason() == ServiceReason.WriteRefused);
+    assertThat(status("bad").getServices().get("web").getError())
+        .isEqualTo("Deployment.apps \"bad-web\" is invalid: spec.template.spec.containers[0].image: Required value");
+    // Retried with JOSDK's backoff, refused each time: one Warning, no status written again.
+    int mark = server().answers().size();
+    await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> eventReasons("bad").stream()
+        .filter("WriteRefused"::equals).count() == 1);
+    List<FaultyDispatcher.Answer> since = server().answers().subList(mark, server().answers().size());
+    assertThat(since).filteredOn(a -> a.operator() && !"GET".equals(a.method()) && !a.path().startsWith(DEPLOYMENTS)
+        && !a.path().contains("/events")).isEmpty();
+
+    server().heal();
+    apply(group("bad", svc("web", "    replicas: 2\n")));
+    awaitPhase("bad", GroupPhase.Ready);
+    assertThat(status("bad").getServices().get("web").getReason()).isEqualTo(ServiceReason.Healthy);
+  }
+
   private static String group(String name, String services) {
     return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: " + name + "}\nspec:\n  services:\n" + services;
   }
