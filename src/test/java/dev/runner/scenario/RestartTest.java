@@ -196,8 +196,9 @@ class RestartTest extends ScenarioTest {
         assertThat(Duration.between(down.get(i), due.get(i))).as("due %d", i)
             .isLessThanOrEqualTo(expected.get(i)).isGreaterThan(expected.get(i).minusMillis(500));
         assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i)).isBefore(due.get(i).plusMillis(1000));
-        assertThat(wait).as("wait %d", i).isGreaterThanOrEqualTo(expected.get(i).minus(cluster.writeLag()))
-            .isLessThan(expected.get(i).plusMillis(1000));
+        // The lower bound that matters is "up" not before "due" (above): the scale-down is seen only
+        // after the status write that precedes it, which on a loaded machine takes a while.
+        assertThat(wait).as("wait %d", i).isPositive().isLessThan(expected.get(i).plusMillis(1000));
         // lastExit.at has whole seconds, as Kubernetes writes it; then the exit has to be seen (the
         // kubelet's status write, the watch, the reconcile), which takes longer on a real server.
         Duration seen = Duration.ofMillis(Math.max(500, 4 * cluster.writeLag().toMillis()));
