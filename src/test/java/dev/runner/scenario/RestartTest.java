@@ -232,9 +232,13 @@ class RestartTest extends ScenarioTest {
       assertThat(delays.stream().map(Duration::toMillis).toList()).isNotEqualTo(base);
       List<Instant> down = transitions("jit-web", 0);
       List<Instant> up = transitions("jit-web", 1);
+      List<Instant> due = nextRestarts(watch, "web");
+      assertThat(due).hasSize(5);
       for (int i = 0; i < 5; i++) {
-        // The backoff runs from the decision; the scale to 0 lands a write (and a watch event) later.
-        assertThat(Duration.between(down.get(i), up.get(i + 1))).isGreaterThanOrEqualTo(delays.get(i).minus(cluster.writeLag()));
+        // The backoff runs from the decision: scaled back only once due. (The scale to 0 lands after
+        // the status write, so the wait from the observed scale-down is shorter on a loaded machine.)
+        assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i));
+        assertThat(Duration.between(down.get(i), up.get(i + 1))).as("wait %d", i).isPositive();
       }
     } finally {
       watch.close();
