@@ -13,7 +13,7 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
     // Its cost bounds Limits.DEPENDS_ON_MAX (see there).
-    value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, self.services.exists(t, t.name == d)))",
+    value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in self.services.map(t, t.name)))",
     message = "dependsOn names a service that is not in this group: add that service or fix the name")
 public class RunnerGroupSpec {
   @JsonPropertyDescription("true stops every service in reverse dependency order; false starts them again")

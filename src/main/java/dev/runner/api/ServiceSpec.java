@@ -45,6 +45,21 @@ public class ServiceSpec {
   @Default("1")
   private Integer replicas;
 
+  @JsonPropertyDescription("true: a HorizontalPodAutoscaler owns the Deployment's replicas; the operator sets them only "
+      + "when it starts the service (to replicas) and stops it (to 0), and never puts a changed count back")
+  private Boolean autoscaled;
+
+  @JsonPropertyDescription("The Deployment's strategy, e.g. {type: Recreate} for a single-writer volume (default RollingUpdate)")
+  private io.fabric8.kubernetes.api.model.apps.DeploymentStrategy strategy;
+
+  @JsonPropertyDescription("The Deployment's progressDeadlineSeconds: a rollout without progress that long is a failure (default 600)")
+  @Min(1)
+  private Integer progressDeadlineSeconds;
+
+  @JsonPropertyDescription("The Deployment's minReadySeconds: a pod counts as available after being ready that long (default 0)")
+  @Min(0)
+  private Integer minReadySeconds;
+
   @JsonPropertyDescription("The Pod template of the service's Deployment; the operator adds its own labels")
   @Required
   @ValidationRule(
@@ -61,6 +76,14 @@ public class ServiceSpec {
   public RestartConfig getRestartConfig() { return restartConfig; }
   public void setRestartConfig(RestartConfig restartConfig) { this.restartConfig = restartConfig; }
   public Integer getReplicas() { return replicas; }
+  public Boolean getAutoscaled() { return autoscaled; }
+  public void setAutoscaled(Boolean autoscaled) { this.autoscaled = autoscaled; }
+  public io.fabric8.kubernetes.api.model.apps.DeploymentStrategy getStrategy() { return strategy; }
+  public void setStrategy(io.fabric8.kubernetes.api.model.apps.DeploymentStrategy strategy) { this.strategy = strategy; }
+  public Integer getProgressDeadlineSeconds() { return progressDeadlineSeconds; }
+  public void setProgressDeadlineSeconds(Integer progressDeadlineSeconds) { this.progressDeadlineSeconds = progressDeadlineSeconds; }
+  public Integer getMinReadySeconds() { return minReadySeconds; }
+  public void setMinReadySeconds(Integer minReadySeconds) { this.minReadySeconds = minReadySeconds; }
   public void setReplicas(Integer replicas) { this.replicas = replicas; }
   public PodTemplateSpec getTemplate() { return template; }
   public void setTemplate(PodTemplateSpec template) { this.template = template; }

@@ -17,6 +17,7 @@ public class ServiceStatus {
   private boolean running;
   private String error = "";
   private ServicePhase phase;
+  private ServiceReason reason;
   private List<String> waitingFor = new ArrayList<>();
   private Integer readyReplicas;
   private int restarts;
@@ -25,6 +26,10 @@ public class ServiceStatus {
   private String dependenciesMetAt;
   private String startedAt;
   private String healthySince;
+  private ExitRecord lastDisruption;
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<String> countedExits = new ArrayList<>();
+  private String restartRequest;
 
   public boolean isHealthy() { return healthy; }
   public void setHealthy(boolean healthy) { this.healthy = healthy; }
@@ -34,6 +39,8 @@ public class ServiceStatus {
   public void setError(String error) { this.error = error == null ? "" : error; }
   public ServicePhase getPhase() { return phase; }
   public void setPhase(ServicePhase phase) { this.phase = phase; }
+  public ServiceReason getReason() { return reason; }
+  public void setReason(ServiceReason reason) { this.reason = reason; }
   public List<String> getWaitingFor() { return waitingFor; }
   public void setWaitingFor(List<String> waitingFor) { this.waitingFor = waitingFor == null ? new ArrayList<>() : waitingFor; }
   public Integer getReadyReplicas() { return readyReplicas; }
@@ -50,4 +57,17 @@ public class ServiceStatus {
   public void setStartedAt(String startedAt) { this.startedAt = startedAt; }
   public String getHealthySince() { return healthySince; }
   public void setHealthySince(String healthySince) { this.healthySince = healthySince; }
+  /** The last pod the cluster took away (eviction, preemption, node shutdown): not an application failure. */
+  public ExitRecord getLastDisruption() { return lastDisruption; }
+  public void setLastDisruption(ExitRecord lastDisruption) { this.lastDisruption = lastDisruption; }
+  /**
+   * The terminations already taken into account, by identity (pod UID, container, container ID or
+   * finishedAt), among those still visible: each is counted once, and no kubelet time is compared
+   * with the operator's clock.
+   */
+  public List<String> getCountedExits() { return countedExits; }
+  public void setCountedExits(List<String> countedExits) { this.countedExits = countedExits == null ? new ArrayList<>() : countedExits; }
+  /** The value of this service's runner.dev/restart-&lt;service&gt; annotation last acted on. */
+  public String getRestartRequest() { return restartRequest; }
+  public void setRestartRequest(String restartRequest) { this.restartRequest = restartRequest; }
 }

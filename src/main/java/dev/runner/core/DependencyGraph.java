@@ -78,11 +78,26 @@ public final class DependencyGraph {
     return startWaves;
   }
 
-  /** The reverse of the start waves: dependents before what they depend on (the Go runner's Stop). */
+  /**
+   * The order the operator stops in (Teardown): a service stops as soon as every service that
+   * depends on it has stopped, so wave 0 holds the services nothing depends on, and a service is
+   * in the wave after the latest of its dependents. This is not the start waves reversed: a
+   * service with no dependents stops at once, whatever wave it started in.
+   */
   public List<List<String>> stopWaves() {
-    List<List<String>> reversed = new ArrayList<>(startWaves);
-    Collections.reverse(reversed);
-    return List.copyOf(reversed);
+    Map<String, Integer> level = new HashMap<>();
+    List<String> reverse = new ArrayList<>(startWaves.stream().flatMap(List::stream).toList());
+    Collections.reverse(reverse); // dependents come before their dependencies
+    List<List<String>> waves = new ArrayList<>();
+    for (String service : reverse) {
+      int wave = dependents.getOrDefault(service, Set.of()).stream().mapToInt(level::get).map(l -> l + 1).max().orElse(0);
+      level.put(service, wave);
+      while (waves.size() <= wave) {
+        waves.add(new ArrayList<>());
+      }
+      waves.get(wave).add(service);
+    }
+    return waves.stream().map(w -> List.copyOf(new TreeSet<>(w))).toList();
   }
 
   /** Every service, stop order, flattened. */

@@ -1,76 +1,128 @@
 package dev.runner.core;
 
-import dev.runner.api.ExitRecord;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
- * Finds a new way a running service has stopped: a container of its Pods that terminated (its
- * current state, or the last state of a container kubelet already restarted), or the Deployment
- * reporting ProgressDeadlineExceeded. "New" means since the service was started and not the one
- * already recorded, so a re-delivered event or a second reconcile never counts it twice.
+ * Every ending of a service's pods that is visible now, judged as kubelet judges it:
+ * <ul>
+ *   <li>an init container that exited 0 did its job; one that exited non-zero is a failure;
+ *       a native sidecar (an init container with {@code restartPolicy: Always}) runs beside the
+ *       service, kubelet restarts it whatever it exits with, and its exits are not the service's;
+ *   <li>a regular container that exited non-zero (now, or before kubelet restarted it in place)
+ *       is a failure; an exit 0 is the pod completing only when every regular container of the
+ *       pod has terminated (a single container restarted in place after exit 0 counts too);
+ *   <li>a pod the cluster took away (evicted, preempted, shut down with its node, rejected at
+ *       admission) is a disruption, whatever its containers say;
+ *   <li>a pod in phase Failed without a container that says why (e.g. its active deadline) is a
+ *       failure of the pod;
+ *   <li>the Deployment reporting ProgressDeadlineExceeded is a failed rollout.
+ * </ul>
+ * A pod being deleted is skipped: it stops because it was asked to. Each ending carries a key that
+ * identifies it, so that the caller counts it once, whatever the clocks of nodes say.
  */
 public final class FailureDetector {
   static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
 
   private FailureDetector() {}
 
-  public static Optional<Termination> detect(Deployment deployment, List<Pod> pods, ExitRecord last, Instant startedAt) {
-    // Kubernetes writes times in whole seconds: compare at that precision.
-    Instant since = startedAt == null ? Instant.EPOCH : startedAt.truncatedTo(ChronoUnit.SECONDS);
+  public static List<Termination> visible(Deployment deployment, List<Pod> pods) {
     List<Termination> found = new ArrayList<>();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
-        continue; // a Pod being deleted stops because it was asked to
+        continue;
       }
-      Stream.concat(statuses(pod.getStatus().getInitContainerStatuses()), statuses(pod.getStatus().getContainerStatuses()))
-          .map(status -> termination(pod, status))
-          .flatMap(Optional::stream)
-          .forEach(found::add);
+      if (Pods.disrupted(pod)) {
+        found.add(disruption(pod));
+        continue;
+      }
+      List<Termination> ofPod = new ArrayList<>();
+      for (ContainerStatus status : list(pod.getStatus().getInitContainerStatuses())) {
+        if (!Pods.sidecar(pod, status.getName())) {
+          termination(pod, status).filter(t -> t.outcome() == Outcome.EXIT_NON_ZERO).ifPresent(ofPod::add);
+        }
+      }
+      List<ContainerStatus> regular = list(pod.getStatus().getContainerStatuses());
+      boolean completed = completed(regular);
+      for (ContainerStatus status : regular) {
+        termination(pod, status).filter(t -> t.outcome() == Outcome.EXIT_NON_ZERO || completed).ifPresent(ofPod::add);
+      }
+      if (ofPod.isEmpty() && "Failed".equals(pod.getStatus().getPhase())) {
+        ofPod.add(new Termination(Pods.id(pod) + "/failed", Outcome.EXIT_NON_ZERO, null, pod.getStatus().getReason(),
+            pod.getStatus().getMessage(), null, pod.getMetadata().getName(), null, null));
+      }
+      found.addAll(ofPod);
     }
     rolloutFailure(deployment).ifPresent(found::add);
-    return found.stream()
-        .filter(t -> !t.at().isBefore(since))
-        .filter(t -> !t.sameAs(last))
-        .max(Comparator.comparing(Termination::at)
-            .thenComparing(t -> t.pod() == null ? "" : t.pod())
-            .thenComparing(t -> t.container() == null ? "" : t.container()));
+    return found;
   }
 
-  private static Stream<ContainerStatus> statuses(List<ContainerStatus> list) {
-    return list == null ? Stream.empty() : list.stream();
+  /**
+   * Every regular container has ended with exit 0: terminated now, or (a pod of one container,
+   * restarted in place by kubelet) last terminated with 0.
+   */
+  private static boolean completed(List<ContainerStatus> regular) {
+    if (regular.isEmpty()) {
+      return false;
+    }
+    if (regular.size() == 1) {
+      return last(regular.get(0)).map(t -> Integer.valueOf(0).equals(t.getExitCode())).orElse(false);
+    }
+    return regular.stream().allMatch(c -> c.getState() != null && c.getState().getTerminated() != null
+        && Integer.valueOf(0).equals(c.getState().getTerminated().getExitCode()));
+  }
+
+  private static Optional<ContainerStateTerminated> last(ContainerStatus status) {
+    if (status.getState() != null && status.getState().getTerminated() != null) {
+      return Optional.of(status.getState().getTerminated());
+    }
+    if (status.getLastState() != null && status.getLastState().getTerminated() != null) {
+      return Optional.of(status.getLastState().getTerminated());
+    }
+    return Optional.empty();
+  }
+
+  private static <T> List<T> list(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   private static Optional<Termination> termination(Pod pod, ContainerStatus status) {
-    ContainerStateTerminated terminated = null;
-    if (status.getState() != null && status.getState().getTerminated() != null) {
-      terminated = status.getState().getTerminated();
-    } else if (status.getLastState() != null && status.getLastState().getTerminated() != null) {
-      terminated = status.getLastState().getTerminated();
-    }
-    if (terminated == null) {
+    Optional<ContainerStateTerminated> last = last(status);
+    if (last.isEmpty()) {
       return Optional.empty();
     }
-    Instant at = Times.parse(terminated.getFinishedAt());
-    if (at == null) {
-      at = Times.parse(terminated.getStartedAt());
-    }
-    if (at == null) {
-      return Optional.empty();
-    }
+    ContainerStateTerminated terminated = last.get();
+    // The container runtime's ID names this very container instance. Without one (a pod status
+    // written by hand), its ordinal: restartCount counts the restarts made, so a termination not yet
+    // restarted is number restartCount + 1, and the same one seen after the restart is restartCount.
+    int restarts = status.getRestartCount() == null ? 0 : status.getRestartCount();
+    boolean current = status.getState() != null && status.getState().getTerminated() != null;
+    String instance = terminated.getContainerID() != null && !terminated.getContainerID().isEmpty()
+        ? terminated.getContainerID()
+        : "#" + (current ? restarts + 1 : restarts);
     int code = terminated.getExitCode() == null ? -1 : terminated.getExitCode();
-    return Optional.of(new Termination(code == 0 ? Outcome.EXIT_ZERO : Outcome.EXIT_NON_ZERO, code,
-        terminated.getReason(), at, pod.getMetadata().getName(), status.getName(), status.getRestartCount()));
+    String key = Pods.id(pod) + "/" + status.getName() + "/" + instance;
+    return Optional.of(new Termination(key, code == 0 ? Outcome.EXIT_ZERO : Outcome.EXIT_NON_ZERO, code,
+        terminated.getReason(), terminated.getMessage(), Times.parse(terminated.getFinishedAt()),
+        pod.getMetadata().getName(), status.getName(), status.getRestartCount()));
+  }
+
+  private static Termination disruption(Pod pod) {
+    String reason = pod.getStatus().getReason();
+    if (reason == null) {
+      reason = pod.getStatus().getConditions().stream()
+          .filter(c -> "DisruptionTarget".equals(c.getType()))
+          .map(c -> c.getReason())
+          .findFirst().orElse("DisruptionTarget");
+    }
+    return new Termination(Pods.id(pod) + "/disrupted", Outcome.DISRUPTED, null, reason, pod.getStatus().getMessage(),
+        null, pod.getMetadata().getName(), null, null);
   }
 
   private static Optional<Termination> rolloutFailure(Deployment deployment) {
@@ -80,14 +132,10 @@ public final class FailureDetector {
     for (DeploymentCondition condition : deployment.getStatus().getConditions()) {
       if ("Progressing".equals(condition.getType()) && "False".equals(condition.getStatus())
           && PROGRESS_DEADLINE_EXCEEDED.equals(condition.getReason())) {
-        Instant at = Times.parse(condition.getLastUpdateTime());
-        if (at == null) {
-          at = Times.parse(condition.getLastTransitionTime());
-        }
-        if (at != null) {
-          return Optional.of(new Termination(Outcome.ROLLOUT_FAILED, null, PROGRESS_DEADLINE_EXCEEDED, at,
-              null, null, null));
-        }
+        String since = condition.getLastTransitionTime() != null ? condition.getLastTransitionTime() : condition.getLastUpdateTime();
+        return Optional.of(new Termination("deployment/" + PROGRESS_DEADLINE_EXCEEDED + "/" + since,
+            Outcome.ROLLOUT_FAILED, null, PROGRESS_DEADLINE_EXCEEDED, condition.getMessage(), Times.parse(since),
+            null, null, null));
       }
     }
     return Optional.empty();

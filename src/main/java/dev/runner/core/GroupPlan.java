@@ -79,6 +79,8 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
           || service.getTemplate().getSpec().getContainers() == null
           || service.getTemplate().getSpec().getContainers().isEmpty()) {
         errors.add(where + ": template.spec.containers must list at least one container");
+      } else {
+        checkTemplate(service.getTemplate().getSpec(), where, errors);
       }
       RestartSettings.Resolution resolution = RestartSettings.resolve(spec.getRestartConfig(), service.getRestartConfig(), where);
       // A fault of the group's own restartConfig is reported once (above), not again per service;
@@ -98,6 +100,46 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
       return new GroupPlan(null, Map.of(), List.copyOf(errors));
     }
     return new GroupPlan(graph.graph(), Map.copyOf(plans), List.of());
+  }
+
+  /**
+   * What the API server would refuse (422) in the Deployment's pod template, said before it is
+   * written: container names that are not DNS labels or repeat, an empty image, a pod
+   * restartPolicy other than Always (a Deployment allows no other), an init container's
+   * restartPolicy other than Always (a native sidecar).
+   */
+  private static void checkTemplate(io.fabric8.kubernetes.api.model.PodSpec pod, String where, List<String> errors) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    List<io.fabric8.kubernetes.api.model.Container> all = new ArrayList<>();
+    if (pod.getInitContainers() != null) {
+      all.addAll(pod.getInitContainers());
+    }
+    all.addAll(pod.getContainers());
+    for (io.fabric8.kubernetes.api.model.Container c : all) {
+      boolean init = pod.getInitContainers() != null && pod.getInitContainers().contains(c);
+      String field = where + ": template.spec." + (init ? "initContainers" : "containers");
+      String name = c.getName();
+      if (name == null || name.isEmpty()) {
+        errors.add(field + ": a container needs a name");
+      } else if (!DNS_LABEL.matcher(name).matches() || name.length() > 63) {
+        errors.add(field + ": container name \"" + name + "\" must be a DNS label (lower-case letters, digits and '-', "
+            + "at most 63 characters)");
+      } else if (!names.add(name)) {
+        errors.add(field + ": container name \"" + name + "\" is used twice");
+      }
+      if (c.getImage() == null || c.getImage().isBlank()) {
+        errors.add(field + ": container " + (name == null ? "" : "\"" + name + "\" ") + "needs an image");
+      }
+      if (init && c.getRestartPolicy() != null && !"Always".equals(c.getRestartPolicy())) {
+        errors.add(field + ": container \"" + name + "\" has restartPolicy " + c.getRestartPolicy()
+            + "; an init container may only have Always (a native sidecar)");
+      }
+    }
+    if (pod.getRestartPolicy() != null && !"Always".equals(pod.getRestartPolicy())) {
+      errors.add(where + ": template.spec.restartPolicy is " + pod.getRestartPolicy()
+          + "; a Deployment's pods must have Always (the service's restartConfig.policy says what the operator does "
+          + "after an exit)");
+    }
   }
 
   private static void checkName(String groupName, String name, String where, List<String> errors) {

@@ -12,6 +12,8 @@ public final class Names {
   public static final String DEPENDS_ON = "runner.dev/depends-on";
   /** On a RunnerGroup: set it to a new value to reset and start again every Failed or Completed service. */
   public static final String RESTART_ANNOTATION = "runner.dev/restart";
+  /** On a RunnerGroup, followed by a service name: set it to a new value to restart that one service. */
+  public static final String SERVICE_RESTART_PREFIX = "runner.dev/restart-";
 
   private Names() {}
 

@@ -15,6 +15,7 @@ import java.util.Set;
  * object holds them, the Pods of each service, and the time.
  *
  * @param restartRequest the value of the {@link Names#RESTART_ANNOTATION} annotation, or null
+ * @param serviceRestarts the values of the {@link Names#SERVICE_RESTART_PREFIX} annotations, by service
  * @param groups what was seen of the groups this one depends on ({@code spec.dependsOn})
  */
 public record Observed(
@@ -23,20 +24,13 @@ public record Observed(
     RunnerGroupSpec spec,
     boolean deleting,
     String restartRequest,
+    Map<String, String> serviceRestarts,
     RunnerGroupStatus previous,
     Map<String, Deployment> deployments,
     Set<String> foreign,
     Map<String, List<Pod>> pods,
     Instant now,
     GroupDependencies.Observation groups) {
-
-  /** A group that depends on no other group. */
-  public Observed(String group, long generation, RunnerGroupSpec spec, boolean deleting, String restartRequest,
-      RunnerGroupStatus previous, Map<String, Deployment> deployments, Set<String> foreign, Map<String, List<Pod>> pods,
-      Instant now) {
-    this(group, generation, spec, deleting, restartRequest, previous, deployments, foreign, pods, now,
-        GroupDependencies.Observation.NONE);
-  }
 
   public List<Pod> podsOf(String service) {
     return pods.getOrDefault(service, List.of());

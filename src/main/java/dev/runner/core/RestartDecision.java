@@ -8,7 +8,7 @@ public sealed interface RestartDecision {
   /** Restart after {@code delay}; this will be restart number {@code attempt + 1}. */
   record Restart(Duration delay, int attempt) implements RestartDecision {}
 
-  /** Exit 0 under OnFailure: stopped, healthy, not restarted. */
+  /** Exit 0 under OnFailure or Never: stopped, healthy, not restarted (a pod that Succeeded). */
   record Complete() implements RestartDecision {}
 
   /** Stopped for good; {@code reason} says why in words a user can act on. */
@@ -26,7 +26,7 @@ public sealed interface RestartDecision {
       case Never -> false;
     };
     if (!policyRestarts) {
-      if (settings.policy() == RestartPolicy.OnFailure) {
+      if (outcome == Outcome.EXIT_ZERO) {
         return new Complete();
       }
       return new Fail("restart policy Never (" + last + ")");

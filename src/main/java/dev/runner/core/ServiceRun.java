@@ -1,6 +1,7 @@
 package dev.runner.core;
 
 import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -31,13 +32,20 @@ final class ServiceRun {
   private final Instant now;
   private final Backoff backoff;
   private final boolean resetRequested;
+  private final String serviceRestart;
+  private final List<Pod> blocking;
   private final ServiceStatus status;
   private final List<Action> actions = new ArrayList<>();
   private Instant wakeAt;
   private List<String> groups = List.of();
 
+  /**
+   * @param resetRequested a new value of the group's restart annotation: restart it if it Failed
+   * @param serviceRestart the value of this service's own restart annotation, or null: a new value
+   *     restarts it whatever its phase
+   */
   ServiceRun(GroupPlan.ServicePlan plan, Deployment deployment, List<Pod> pods, ServiceStatus previous, Instant now,
-      Backoff backoff, boolean resetRequested) {
+      Backoff backoff, boolean resetRequested, String serviceRestart) {
     this.plan = plan;
     this.deployment = deployment;
     this.pods = pods;
@@ -45,6 +53,8 @@ final class ServiceRun {
     this.now = now;
     this.backoff = backoff;
     this.resetRequested = resetRequested;
+    this.serviceRestart = serviceRestart;
+    this.blocking = Pods.blocking(pods, now);
     this.status = ServiceStatuses.copy(previous);
   }
 
@@ -56,6 +66,7 @@ final class ServiceRun {
     status.setRunning(false);
     status.setWaitingFor(List.of());
     status.setReadyReplicas(null);
+    status.setReason(ServiceReason.NameCollision);
     status.setError("Deployment " + deploymentName + " already exists and is not owned by this group: "
         + "rename the service or remove that Deployment");
     return new Step(status, List.of(), Optional.empty());
@@ -71,20 +82,27 @@ final class ServiceRun {
   Step decide(Map<String, ServiceStatus> statuses) {
     status.setWaitingFor(List.of());
     ServicePhase phase = previous == null ? null : previous.getPhase();
+    if (phase == ServicePhase.Failed && previous.getReason() == ServiceReason.NameCollision) {
+      phase = null; // not a failure of the service: it starts once the name is free
+    }
     int wanted = deployment == null || deployment.getSpec() == null || deployment.getSpec().getReplicas() == null
         ? 0 : deployment.getSpec().getReplicas();
     boolean templateChanged = deployment != null && !TemplateHash.of(plan).equals(annotation(deployment, Names.SPEC_HASH));
+    boolean ownRestart = serviceRestart != null && !serviceRestart.equals(previous == null ? null : previous.getRestartRequest());
+    status.setRestartRequest(serviceRestart);
+    boolean stopped = phase == ServicePhase.BackingOff || phase == ServicePhase.Failed || phase == ServicePhase.Completed;
 
-    if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
-      startWhenReady(statuses);
-    } else if (phase == ServicePhase.BackingOff && (resetRequested || templateChanged)) {
-      restartNow(templateChanged);
+    if (stopped && (ownRestart || templateChanged || (resetRequested && phase == ServicePhase.Failed))) {
+      restartNow(statuses, templateChanged);
     } else if (phase == ServicePhase.BackingOff) {
-      backingOff();
-    } else if ((phase == ServicePhase.Failed || phase == ServicePhase.Completed) && (resetRequested || templateChanged)) {
-      restartNow(templateChanged);
+      backingOff(statuses);
     } else if (phase == ServicePhase.Failed || phase == ServicePhase.Completed) {
+      // Stopped for good: a Deployment someone deleted is not re-created, one scaled up is put back.
       stayStopped(phase);
+    } else if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
+      startWhenReady(statuses);
+    } else if (ownRestart) {
+      restartRunning();
     } else {
       supervise(templateChanged);
     }
@@ -94,6 +112,11 @@ final class ServiceRun {
   }
 
   private void startWhenReady(Map<String, ServiceStatus> statuses) {
+    startWhenReady(statuses, false);
+  }
+
+  /** @param scaleOnly the Deployment holds the current template: scaling it up is the start */
+  private void startWhenReady(Map<String, ServiceStatus> statuses, boolean scaleOnly) {
     List<String> unmet = plan.dependsOn().stream()
         .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
         .sorted()
@@ -105,6 +128,7 @@ final class ServiceRun {
     status.setNextRestartAt(null);
     if (!unmet.isEmpty()) {
       status.setPhase(ServicePhase.Waiting);
+      status.setReason(ServiceReason.DependenciesNotReady);
       status.setWaitingFor(unmet);
       status.setDependenciesMetAt(null);
       status.setError("waiting for dependencies: " + String.join(", ", unmet));
@@ -115,12 +139,15 @@ final class ServiceRun {
     Instant startAt = metAt.plus(plan.startDelay());
     if (now.isBefore(startAt)) {
       status.setPhase(ServicePhase.Delaying);
+      status.setReason(ServiceReason.StartDelay);
       status.setError("start delay " + Durations.format(plan.startDelay()) + ": starting at " + Times.format(startAt));
       wakeAt = startAt;
       return;
     }
     if (deployment == null) {
       actions.add(new Action.Create(plan.name(), plan.replicas()));
+    } else if (scaleOnly) {
+      actions.add(new Action.Scale(plan.name(), plan.replicas()));
     } else {
       actions.add(new Action.Update(plan.name(), plan.replicas()));
     }
@@ -136,7 +163,12 @@ final class ServiceRun {
   }
 
   private void started() {
+    // Whatever ended before this start is history: only what ends from now on counts.
+    java.util.TreeSet<String> counted = new java.util.TreeSet<>(status.getCountedExits());
+    FailureDetector.visible(deployment, pods).forEach(t -> counted.add(t.key()));
+    status.setCountedExits(List.copyOf(counted));
     status.setPhase(ServicePhase.Starting);
+    status.setReason(ServiceReason.Starting);
     status.setHealthy(false);
     status.setStartedAt(Times.format(now));
     status.setHealthySince(null);
@@ -144,14 +176,40 @@ final class ServiceRun {
     status.setError("starting: 0/" + plan.replicas() + " replicas available");
   }
 
-  /** A reset request or a new template: forget the count, start again now. */
-  private void restartNow(boolean templateChanged) {
+  /**
+   * A restart request or a new template for a stopped service: forget the count and start again,
+   * gated on the dependencies of the current spec like any start (no start delay: it is not the
+   * first start, unless its dependencies are not met now).
+   */
+  private void restartNow(Map<String, ServiceStatus> statuses, boolean templateChanged) {
     status.setRestarts(0);
-    actions.add(templateChanged ? new Action.Update(plan.name(), plan.replicas()) : new Action.Scale(plan.name(), plan.replicas()));
-    started();
+    status.setPhase(ServicePhase.Stopped);
+    if (deployment != null && !blocking.isEmpty()) {
+      // Its old pods are still stopping: the start waits for them, as a restart after backoff does.
+      ensureReplicas(0);
+      status.setPhase(ServicePhase.BackingOff);
+      status.setNextRestartAt(Times.format(now));
+      status.setReason(ServiceReason.RestartStopping);
+      status.setError("restarting: waiting for " + blocking.size() + " pod(s) to terminate");
+      status.setHealthy(false);
+      return;
+    }
+    startWhenReady(statuses, !templateChanged);
   }
 
-  private void backingOff() {
+  /** This service's own restart annotation on a running service: stop it, then start it at once. */
+  private void restartRunning() {
+    status.setRestarts(0);
+    status.setHealthy(false);
+    status.setHealthySince(null);
+    status.setPhase(ServicePhase.BackingOff);
+    status.setNextRestartAt(Times.format(now));
+    status.setReason(ServiceReason.RestartStopping);
+    status.setError("restarting on request");
+    ensureReplicas(0);
+  }
+
+  private void backingOff(Map<String, ServiceStatus> statuses) {
     ensureReplicas(0);
     Instant due = Times.parse(status.getNextRestartAt());
     status.setHealthy(false);
@@ -160,45 +218,91 @@ final class ServiceRun {
       status.setPhase(ServicePhase.BackingOff);
       return;
     }
-    if (pods.isEmpty()) {
+    if (deployment == null) {
+      // Deleted by someone else while it backed off: re-created as a start, gated.
+      status.setPhase(ServicePhase.Stopped);
+      startWhenReady(statuses);
+      return;
+    }
+    if (blocking.isEmpty()) {
       actions.removeIf(a -> a instanceof Action.Scale);
       actions.add(new Action.Scale(plan.name(), plan.replicas()));
       started();
       return;
     }
-    // Stop, then start: the old Pods must be gone first. Their deletion wakes us.
+    // Stop, then start: the old Pods must be gone first. Their deletion wakes us. Pods that are
+    // history (phase Failed/Succeeded) or stuck terminating on a lost node are not waited for.
     status.setPhase(ServicePhase.BackingOff);
-    status.setError("restarting: waiting for " + pods.size() + " pod(s) to terminate");
+    status.setReason(ServiceReason.RestartStopping);
+    status.setError("restarting: waiting for " + blocking.size() + " pod(s) to terminate");
   }
 
   private void stayStopped(ServicePhase phase) {
-    ensureReplicas(0);
+    if (deployment != null) {
+      ensureReplicas(0);
+    }
     status.setPhase(phase);
     status.setHealthy(phase == ServicePhase.Completed);
   }
 
   private void supervise(boolean templateChanged) {
-    Optional<Termination> failure = FailureDetector.detect(deployment, pods, status.getLastExit(), Times.parse(status.getStartedAt()));
-    if (failure.isPresent()) {
-      stopped(failure.get());
-      return;
+    List<Termination> visible = FailureDetector.visible(deployment, pods);
+    Set<String> counted = Set.copyOf(status.getCountedExits());
+    List<Termination> fresh = visible.stream().filter(t -> !counted.contains(t.key())).toList();
+    // Remembered while visible, forgotten once gone: the list is as long as what the pods show.
+    status.setCountedExits(visible.stream().map(Termination::key).distinct().sorted().toList());
+    fresh.stream().filter(t -> t.outcome() == Outcome.DISRUPTED).max(LATEST).ifPresent(t -> {
+      status.setLastDisruption(t.toRecord());
+      status.setReason(ServiceReason.Disrupted);
+    });
+    List<Termination> failures = fresh.stream().filter(Termination::countsAsFailure).toList();
+    if (!failures.isEmpty()) {
+      Set<String> failedPods = new java.util.HashSet<>();
+      failures.forEach(t -> failedPods.add(t.pod()));
+      long othersReady = pods.stream().filter(Pods::ready).filter(p -> !failedPods.contains(p.getMetadata().getName())).count();
+      boolean rollout = failures.stream().anyMatch(t -> t.outcome() == Outcome.ROLLOUT_FAILED);
+      Termination latest = failures.stream().max(LATEST).orElseThrow();
+      if (rollout || othersReady == 0) {
+        stopped(rollout ? failures.stream().filter(t -> t.outcome() == Outcome.ROLLOUT_FAILED).findFirst().orElseThrow() : latest);
+        return;
+      }
+      // Other replicas still serve: the crashed one is kubelet's and the ReplicaSet's to restart.
+      status.setLastExit(latest.toRecord());
+      status.setReason(ServiceReason.ReplicaCrashed);
     }
     if (status.getStartedAt() == null) {
       // Running without a recorded start (a status that was lost): count from now.
       status.setStartedAt(Times.format(now));
     }
-    if (templateChanged) {
-      actions.add(new Action.Update(plan.name(), plan.replicas()));
+    int desired = desiredReplicas();
+    boolean drifted = TemplateDrift.drifted(plan.spec().getTemplate(), deployment.getSpec() == null ? null : deployment.getSpec().getTemplate());
+    if (templateChanged || drifted) {
+      actions.add(new Action.Update(plan.name(), desired));
       status.setPhase(ServicePhase.Starting);
+      status.setReason(ServiceReason.RollingOut);
       status.setHealthy(false);
       status.setHealthySince(null);
-      status.setError("rolling out a new template");
+      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its Deployment");
       return;
     }
-    ensureReplicas(plan.replicas());
+    boolean replicasChanged = !Integer.valueOf(desired).equals(deployment.getSpec() == null ? null : deployment.getSpec().getReplicas());
+    ensureReplicas(desired);
     ServicePhase previousPhase = status.getPhase();
-    if (actions.isEmpty() && DeploymentHealth.healthy(deployment, plan.replicas())) {
+    ServiceReason reason = status.getReason();
+    boolean crashedReplicaBack = reason != ServiceReason.ReplicaCrashed || status.getLastExit() == null
+        || pods.stream().noneMatch(p -> p.getMetadata().getName().equals(status.getLastExit().getPod()) && !Pods.ready(p));
+    if (previousPhase == ServicePhase.Ready && (replicasChanged || reason == ServiceReason.ReplicasPutBack)
+        && !(actions.isEmpty() && DeploymentHealth.healthy(deployment, desired))) {
+      // A replica count changed by someone else is put back: not the service failing.
       status.setPhase(ServicePhase.Ready);
+      status.setReason(ServiceReason.ReplicasPutBack);
+      status.setHealthy(true);
+      status.setError("");
+      return;
+    }
+    if (actions.isEmpty() && DeploymentHealth.healthy(deployment, desired) && crashedReplicaBack) {
+      status.setPhase(ServicePhase.Ready);
+      status.setReason(ServiceReason.Healthy);
       status.setHealthy(true);
       status.setError("");
       Instant since = Optional.ofNullable(Times.parse(status.getHealthySince())).orElse(now);
@@ -216,8 +320,18 @@ final class ServiceRun {
     status.setHealthy(false);
     status.setHealthySince(null);
     status.setPhase(previousPhase == ServicePhase.Ready || previousPhase == ServicePhase.Unhealthy
-        ? ServicePhase.Unhealthy : ServicePhase.Starting);
-    status.setError(DeploymentHealth.explain(deployment, pods, plan.replicas(), status.getPhase() == ServicePhase.Starting));
+        || reason == ServiceReason.ReplicaCrashed ? ServicePhase.Unhealthy : ServicePhase.Starting);
+    String explained = DeploymentHealth.explain(deployment, pods, desired, status.getPhase() == ServicePhase.Starting);
+    if (reason == ServiceReason.ReplicaCrashed && status.getLastExit() != null) {
+      status.setError("pod " + status.getLastExit().getPod() + ": " + Termination.describe(status.getLastExit(), false)
+          + "; " + Pods.readyCount(pods) + "/" + desired + " replicas ready, kubelet restarts it");
+    } else if (reason == ServiceReason.Disrupted && status.getLastDisruption() != null) {
+      status.setError(explained + "; " + Termination.describe(status.getLastDisruption(), true));
+    } else {
+      status.setReason(status.getPhase() == ServicePhase.Starting && explained.startsWith("starting")
+          ? ServiceReason.Starting : ServiceReason.NotAvailable);
+      status.setError(explained);
+    }
   }
 
   private void stopped(Termination termination) {
@@ -234,29 +348,48 @@ final class ServiceRun {
       status.setRestarts(status.getRestarts() + 1);
       status.setNextRestartAt(Times.format(due));
       status.setPhase(ServicePhase.BackingOff);
+      status.setReason(ServiceReason.Exited);
       status.setError(termination.describe() + "; restarting in " + Durations.format(delay)
           + " (restart " + status.getRestarts() + (plan.restart().unlimited() ? "" : " of " + plan.restart().maxRetries()) + ")");
       wakeAt = due;
     } else if (decision instanceof RestartDecision.Complete) {
       status.setPhase(ServicePhase.Completed);
+      status.setReason(ServiceReason.Completed);
       status.setHealthy(true);
       status.setNextRestartAt(null);
       status.setError("");
     } else if (decision instanceof RestartDecision.Fail fail) {
       status.setPhase(ServicePhase.Failed);
       status.setNextRestartAt(null);
-      status.setError(plan.restart().policy() == dev.runner.api.RestartPolicy.Never
-          ? termination.describe() + "; not restarted (restart policy Never)"
-          : fail.reason());
+      boolean never = plan.restart().policy() == dev.runner.api.RestartPolicy.Never;
+      status.setReason(never ? ServiceReason.NotRestarted : ServiceReason.RestartLimitReached);
+      status.setError(never ? termination.describe() + "; not restarted (restart policy Never)" : fail.reason());
     }
   }
 
+  /**
+   * The replicas the workload should have while it runs: the spec's, or, for a service whose
+   * replicas an autoscaler owns, whatever the workload has now (the spec's only as the start).
+   */
+  private int desiredReplicas() {
+    Integer live = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
+    return Boolean.TRUE.equals(plan.spec().getAutoscaled()) && live != null && live > 0 ? live : plan.replicas();
+  }
+
   private void ensureReplicas(int replicas) {
+    if (deployment == null) {
+      return;
+    }
     Integer current = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
     if (current == null || current != replicas) {
       actions.add(new Action.Scale(plan.name(), replicas));
     }
   }
+
+  private static final java.util.Comparator<Termination> LATEST = java.util.Comparator
+      .comparing(Termination::at, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+      .thenComparing(t -> t.pod() == null ? "" : t.pod())
+      .thenComparing(t -> t.container() == null ? "" : t.container());
 
   static String annotation(Deployment deployment, String key) {
     Map<String, String> annotations = deployment.getMetadata().getAnnotations();

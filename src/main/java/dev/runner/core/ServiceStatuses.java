@@ -25,6 +25,10 @@ final class ServiceStatuses {
     to.setDependenciesMetAt(from.getDependenciesMetAt());
     to.setStartedAt(from.getStartedAt());
     to.setHealthySince(from.getHealthySince());
+    to.setReason(from.getReason());
+    to.setLastDisruption(copy(from.getLastDisruption()));
+    to.setCountedExits(new ArrayList<>(from.getCountedExits()));
+    to.setRestartRequest(from.getRestartRequest());
     return to;
   }
 

@@ -2,7 +2,9 @@ package dev.runner.core;
 
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +36,8 @@ public final class Supervisor {
     status.setRestartRequest(observed.restartRequest());
     status.setStartOrder(plan.valid() ? plan.graph().startWaves() : previous.getStartOrder());
     List<Action> actions = new ArrayList<>();
+    // What a stop waits for: not pods that are history, nor pods stuck terminating on a lost node.
+    Map<String, List<Pod>> blocking = Pods.blocking(observed.pods(), observed.now());
     List<Instant> wakeAts = new ArrayList<>();
     boolean stopped = false;
     boolean suspend = observed.spec() != null && Boolean.TRUE.equals(observed.spec().getSuspend());
@@ -42,16 +46,13 @@ public final class Supervisor {
       Set<String> everything = new TreeSet<>(observed.deployments().keySet());
       everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
       // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
-      observed.pods().forEach((service, pods) -> {
-        if (!pods.isEmpty()) {
-          everything.add(service);
-        }
-      });
+      everything.addAll(blocking.keySet());
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
-      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), observed.pods(), previous.getServices(),
+      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), blocking, previous.getServices(),
           declared(plan));
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
+      carryRefusals(previous.getServices(), shown, actions);
       if (!observed.deleting() && plan.valid()) {
         shown.keySet().retainAll(plan.services().keySet());
       }
@@ -66,7 +67,7 @@ public final class Supervisor {
       status.setServices(previous.getServices());
       GroupSummary.invalid(status, plan.valid() ? observed.groups().errors() : plan.errors());
     } else {
-      run(observed, plan, previous, status, actions, wakeAts);
+      run(observed, plan, previous, status, actions, wakeAts, blocking);
       GroupSummary.running(status, plan);
       GroupDependencies.summarize(status, observed.groups());
     }
@@ -79,7 +80,7 @@ public final class Supervisor {
   }
 
   private void run(Observed observed, GroupPlan plan, RunnerGroupStatus previous, RunnerGroupStatus status,
-      List<Action> actions, List<Instant> wakeAts) {
+      List<Action> actions, List<Instant> wakeAts, Map<String, List<Pod>> blocking) {
     boolean resetRequested = observed.restartRequest() != null
         && !observed.restartRequest().equals(previous.getRestartRequest());
     Map<String, ServiceStatus> statuses = new TreeMap<>();
@@ -90,25 +91,80 @@ public final class Supervisor {
         ServiceRun.Step step = observed.foreign().contains(name)
             ? ServiceRun.collision(Names.deploymentName(observed.group(), name), before)
             : new ServiceRun(service, observed.deployments().get(name), observed.podsOf(name), before,
-                observed.now(), backoff, resetRequested).gatedOn(observed.groups().waitingFor()).decide(statuses);
+                observed.now(), backoff, resetRequested, observed.serviceRestarts().get(name))
+                .gatedOn(observed.groups().waitingFor()).decide(statuses);
         statuses.put(name, step.status());
         actions.addAll(step.actions());
         step.wakeAt().ifPresent(wakeAts::add);
       }
     }
+    carryRefusals(previous.getServices(), statuses, actions);
     status.setServices(statuses);
     // Services removed from the spec: stopped (deleted) after whatever still depends on them.
     Set<String> removed = new TreeSet<>(observed.deployments().keySet());
     removed.removeAll(plan.services().keySet());
-    observed.pods().forEach((service, pods) -> {
-      if (!pods.isEmpty() && !plan.services().containsKey(service)) {
-        removed.add(service);
-      }
-    });
+    blocking.keySet().stream().filter(service -> !plan.services().containsKey(service)).forEach(removed::add);
     if (!removed.isEmpty()) {
-      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), observed.pods(),
+      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), blocking,
           previous.getServices(), declared(plan)).actions());
     }
+  }
+
+  /**
+   * A write the API server refused (403, 422) stays that service's error until a write of its
+   * workload succeeds: while the decision still wants a write for it, the error is kept as it is,
+   * so a retry that is refused again changes no status (and writes none).
+   */
+  private static void carryRefusals(Map<String, ServiceStatus> previous, Map<String, ServiceStatus> statuses, List<Action> actions) {
+    previous.forEach((name, was) -> {
+      ServiceStatus now = statuses.get(name);
+      if (was.getReason() == ServiceReason.WriteRefused && now != null
+          && actions.stream().anyMatch(a -> a.service().equals(name))) {
+        now.setReason(ServiceReason.WriteRefused);
+        now.setError(was.getError());
+        now.setHealthy(false);
+      }
+    });
+  }
+
+  /**
+   * The decision once the API server refused some of its writes (403 forbidden, 422 invalid):
+   * each refused service's error is the API server's own message, with one Warning event when it
+   * is new. Its other writes were made.
+   *
+   * @param refusals the API server's message, by service
+   */
+  public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
+    RunnerGroupStatus status = copy(decision.status());
+    refusals.forEach((service, message) -> {
+      ServiceStatus s = status.getServices().computeIfAbsent(service, k -> new ServiceStatus());
+      s.setReason(ServiceReason.WriteRefused);
+      s.setError(message);
+      s.setHealthy(false);
+    });
+    if (decision.plan().valid() && status.getPhase() != GroupPhase.Stopping && status.getPhase() != GroupPhase.Suspended) {
+      GroupSummary.running(status, decision.plan());
+    }
+    RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
+    GroupSummary.conditions(status, previous, observed.generation(), observed.now());
+    List<EventNote> events = Transitions.between(observed.group(), decision.status(), status, false);
+    return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false);
+  }
+
+  private static RunnerGroupStatus copy(RunnerGroupStatus from) {
+    RunnerGroupStatus to = new RunnerGroupStatus();
+    to.setObservedGeneration(from.getObservedGeneration());
+    to.setHealthy(from.isHealthy());
+    to.setPhase(from.getPhase());
+    to.setReady(from.getReady());
+    to.setMessage(from.getMessage());
+    to.setStartOrder(from.getStartOrder());
+    Map<String, ServiceStatus> services = new TreeMap<>();
+    from.getServices().forEach((name, s) -> services.put(name, ServiceStatuses.copy(s)));
+    to.setServices(services);
+    to.setConditions(from.getConditions());
+    to.setRestartRequest(from.getRestartRequest());
+    return to;
   }
 
   /** The dependencies the spec declares, when it is valid. */

@@ -1,6 +1,7 @@
 package dev.runner.core;
 
 import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -93,6 +94,7 @@ final class Teardown {
         } else {
           blocked.put(service, waitingFor);
           status.setWaitingFor(waitingFor);
+          status.setReason(ServiceReason.StoppingAfterDependents);
           status.setError("stopping after its dependents: " + String.join(", ", waitingFor));
         }
       } else if (!servicePods.isEmpty()) {
@@ -141,6 +143,7 @@ final class Teardown {
     status.setDependenciesMetAt(null);
     status.setStartedAt(null);
     status.setError(error);
+    status.setReason(error.isEmpty() ? ServiceReason.Stopped : ServiceReason.Stopping);
   }
 
   private static List<String> waiting(String service, Set<String> dependents, Set<String> known,

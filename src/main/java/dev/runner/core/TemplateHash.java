@@ -27,9 +27,20 @@ public final class TemplateHash {
 
   public static String of(GroupPlan.ServicePlan plan) {
     try {
-      byte[] json = CANONICAL.writeValueAsBytes(Map.of(
-          "template", plan.spec().getTemplate(),
-          "dependsOn", List.copyOf(new java.util.TreeSet<>(plan.dependsOn()))));
+      Map<String, Object> wanted = new java.util.TreeMap<>();
+      wanted.put("template", plan.spec().getTemplate());
+      wanted.put("dependsOn", List.copyOf(new java.util.TreeSet<>(plan.dependsOn())));
+      // Added only when set, so that the hash of every existing Deployment stays what it was.
+      if (plan.spec().getStrategy() != null) {
+        wanted.put("strategy", plan.spec().getStrategy());
+      }
+      if (plan.spec().getProgressDeadlineSeconds() != null) {
+        wanted.put("progressDeadlineSeconds", plan.spec().getProgressDeadlineSeconds());
+      }
+      if (plan.spec().getMinReadySeconds() != null) {
+        wanted.put("minReadySeconds", plan.spec().getMinReadySeconds());
+      }
+      byte[] json = CANONICAL.writeValueAsBytes(wanted);
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);
       return HexFormat.of().formatHex(digest, 0, 10);
     } catch (JsonProcessingException | NoSuchAlgorithmException e) {

@@ -2,14 +2,18 @@ package dev.runner.core;
 
 import dev.runner.api.ExitRecord;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
- * One way a running service stopped: a container that terminated (with its pod, container and
- * restart count, which identify it) or a rollout that missed its progress deadline.
+ * One way a service's pod ended, or its rollout failed: a container that terminated (its pod,
+ * container and restart count), a pod the cluster took away, or a missed progress deadline.
+ *
+ * @param key what identifies this termination among all that are visible: the pod's UID, the
+ *     container and the kubelet's container ID (or its finishedAt). It is compared for identity
+ *     only, never against the operator's clock.
+ * @param at when the kubelet (or the Deployment controller) says it happened, for display only
  */
-public record Termination(Outcome outcome, Integer exitCode, String reason, Instant at, String pod, String container,
-    Integer restartCount) {
+public record Termination(String key, Outcome outcome, Integer exitCode, String reason, String message, Instant at,
+    String pod, String container, Integer restartCount) {
 
   public ExitRecord toRecord() {
     ExitRecord record = new ExitRecord();
@@ -22,22 +26,32 @@ public record Termination(Outcome outcome, Integer exitCode, String reason, Inst
     return record;
   }
 
-  /** Whether {@code record} is this very termination, already counted. */
-  public boolean sameAs(ExitRecord record) {
-    return record != null
-        && Objects.equals(record.getPod(), pod)
-        && Objects.equals(record.getContainer(), container)
-        && Objects.equals(record.getRestartCount(), restartCount)
-        && Objects.equals(record.getReason(), reason)
-        && Objects.equals(record.getAt(), Times.format(at));
+  boolean countsAsFailure() {
+    return outcome != Outcome.DISRUPTED;
   }
 
   /** What happened, in a user's words: "container api exited with code 1 (Error)". */
   public String describe() {
-    if (outcome == Outcome.ROLLOUT_FAILED) {
-      return "progress deadline exceeded";
-    }
-    return "container " + container + " exited with code " + exitCode
-        + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")");
+    return describe(outcome, exitCode, reason, message, pod, container);
+  }
+
+  static String describe(ExitRecord record, boolean disrupted) {
+    Outcome outcome = disrupted ? Outcome.DISRUPTED
+        : record.getContainer() == null && record.getPod() == null ? Outcome.ROLLOUT_FAILED
+        : Integer.valueOf(0).equals(record.getCode()) ? Outcome.EXIT_ZERO : Outcome.EXIT_NON_ZERO;
+    return describe(outcome, record.getCode(), record.getReason(), null, record.getPod(), record.getContainer());
+  }
+
+  private static String describe(Outcome outcome, Integer exitCode, String reason, String message, String pod,
+      String container) {
+    String why = reason == null || reason.isEmpty() ? "" : " (" + reason + ")";
+    return switch (outcome) {
+      case ROLLOUT_FAILED -> "progress deadline exceeded";
+      case DISRUPTED -> "pod " + pod + " was stopped by the cluster" + why
+          + "; not counted against maxRetries, its replacement is waited for";
+      default -> container == null
+          ? "pod " + pod + " failed" + why + (message == null || message.isEmpty() ? "" : ": " + message)
+          : "container " + container + " exited with code " + exitCode + why;
+    };
   }
 }

@@ -3,6 +3,7 @@ package dev.runner.core;
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,14 +39,18 @@ final class Transitions {
     ServicePhase to = now.getPhase();
     if (to == ServicePhase.Stopped) {
       // Stopping starts (scale to zero issued) and ends (no Pods left, Deployment gone if deleting).
-      boolean stoppedNow = now.getError().isEmpty();
-      boolean stoppedBefore = from == ServicePhase.Stopped && was.getError().isEmpty();
+      boolean stoppedNow = now.getReason() == ServiceReason.Stopped;
+      boolean stoppedBefore = from == ServicePhase.Stopped && was.getReason() == ServiceReason.Stopped;
       if (stoppedNow && !stoppedBefore) {
         events.add(EventNote.normal("ServiceStopped", "stopped service " + name));
       } else if (!stoppedNow && from != ServicePhase.Stopped) {
         events.add(EventNote.normal("ServiceStopping", "stopping service " + name));
       }
       return;
+    }
+    if (now.getReason() == ServiceReason.WriteRefused && (was == null || was.getReason() != ServiceReason.WriteRefused)) {
+      events.add(EventNote.warning("WriteRefused", "service " + name + ": the API server refused a write of its workload: "
+          + now.getError()));
     }
     if (from == to) {
       return;
@@ -58,21 +63,30 @@ final class Transitions {
       case Ready -> events.add(EventNote.normal("ServiceReady", "service " + name + " is ready"));
       case Unhealthy -> events.add(EventNote.warning("ServiceUnhealthy", "service " + name + " is unhealthy: " + now.getError()));
       case BackingOff -> {
+        if (now.getReason() == ServiceReason.RestartStopping && now.getRestarts() == 0) {
+          events.add(EventNote.normal("ServiceRestarting", "restarting service " + name + " on request"));
+          return;
+        }
         events.add(EventNote.warning("ServiceFailed", "service " + name + ": " + exit(now)));
         events.add(EventNote.normal("RestartScheduled", "service " + name + ": restart " + now.getRestarts()
             + " scheduled at " + now.getNextRestartAt()));
       }
-      case Failed -> events.add(EventNote.warning(now.getError().startsWith("restart limit") ? "RestartLimitReached" : "ServiceFailed",
+      case Failed -> events.add(EventNote.warning(now.getReason() == ServiceReason.RestartLimitReached ? "RestartLimitReached" : "ServiceFailed",
           "service " + name + ": " + now.getError()));
       case Completed -> events.add(EventNote.normal("ServiceCompleted", "service " + name + " completed (exit code 0); it is not restarted"));
+      case Waiting -> {
+        if (from == ServicePhase.Failed || from == ServicePhase.Completed || from == ServicePhase.BackingOff) {
+          events.add(EventNote.normal("ServiceRestarting", "restarting service " + name + " once its dependencies are met: "
+              + String.join(", ", now.getWaitingFor())));
+        }
+      }
       default -> { }
     }
   }
 
+  /** The exit that sent the service into backoff, in the words its error begins with. */
   private static String exit(ServiceStatus status) {
-    String error = status.getError();
-    int cut = error.indexOf("; restarting");
-    return cut > 0 ? error.substring(0, cut) : error;
+    return status.getLastExit() == null ? status.getError() : Termination.describe(status.getLastExit(), false);
   }
 
   private static void group(RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped, List<EventNote> events) {

@@ -67,7 +67,7 @@ final class ClusterView {
     byService.values().forEach(list -> list.sort((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName())));
     Map<String, String> annotations = group.getMetadata().getAnnotations();
     return new Observed(name, generation(group), group.getSpec(), deleting,
-        annotations == null ? null : annotations.get(Names.RESTART_ANNOTATION),
+        annotations == null ? null : annotations.get(Names.RESTART_ANNOTATION), serviceRestarts(annotations),
         group.getStatus(), owned, foreign, byService, now,
         GroupDependencies.observe(new GroupRef(namespace, name), GroupDependencies.refs(namespace, group.getSpec()), groups));
   }
@@ -88,7 +88,20 @@ final class ClusterView {
     Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
     pods.keySet().removeAll(notOurs);
     return new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), observed.previous(), owned, notOurs, pods, observed.now(), observed.groups());
+        observed.restartRequest(), observed.serviceRestarts(), observed.previous(), owned, notOurs, pods, observed.now(), observed.groups());
+  }
+
+  /** The {@link Names#SERVICE_RESTART_PREFIX} annotations, by service name. */
+  static Map<String, String> serviceRestarts(Map<String, String> annotations) {
+    Map<String, String> restarts = new TreeMap<>();
+    if (annotations != null) {
+      annotations.forEach((key, value) -> {
+        if (key.startsWith(Names.SERVICE_RESTART_PREFIX) && key.length() > Names.SERVICE_RESTART_PREFIX.length()) {
+          restarts.put(key.substring(Names.SERVICE_RESTART_PREFIX.length()), value);
+        }
+      });
+    }
+    return restarts;
   }
 
   static String label(Map<String, String> labels, String key) {

@@ -64,6 +64,9 @@ final class DeploymentFactory {
           .withReplicas(replicas)
           .withNewSelector().withMatchLabels(selector(groupName, plan.name())).endSelector()
           .withTemplate(template)
+          .withStrategy(plan.spec().getStrategy() == null ? null : SERIALIZATION.clone(plan.spec().getStrategy()))
+          .withProgressDeadlineSeconds(plan.spec().getProgressDeadlineSeconds())
+          .withMinReadySeconds(plan.spec().getMinReadySeconds())
         .endSpec()
         .build();
   }
@@ -89,6 +92,10 @@ final class DeploymentFactory {
     result.getMetadata().setAnnotations(annotations);
     result.getSpec().setTemplate(wanted.getSpec().getTemplate());
     result.getSpec().setReplicas(wanted.getSpec().getReplicas());
+    // As the spec says them; left out, the API server defaults them again (RollingUpdate, 600, 0).
+    result.getSpec().setStrategy(wanted.getSpec().getStrategy());
+    result.getSpec().setProgressDeadlineSeconds(wanted.getSpec().getProgressDeadlineSeconds());
+    result.getSpec().setMinReadySeconds(wanted.getSpec().getMinReadySeconds());
     return result;
   }
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DeploymentWriter {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentWriter.class);
+  private static final int UNPROCESSABLE = 422;
   private final KubernetesClient client;
   private final InformerEventSource<Deployment, RunnerGroup> cache;
   private final Executor executor;
@@ -42,11 +44,26 @@ final class DeploymentWriter {
    * Each action concerns another service's Deployment, so they go out in parallel: a wave of
    * twenty services costs one round trip, not twenty.
    */
-  void apply(RunnerGroup group, Decision decision, Map<String, Deployment> observed) {
+  /**
+   * @return the writes the API server refused (403 forbidden, 422 invalid), by service, with the
+   *     API server's own message; the other services' writes were made. Any other failure is thrown.
+   */
+  Map<String, String> apply(RunnerGroup group, Decision decision, Map<String, Deployment> observed) {
     Map<String, List<Action>> byService = new LinkedHashMap<>();
     decision.actions().forEach(action -> byService.computeIfAbsent(action.service(), k -> new ArrayList<>()).add(action));
-    Parallel.run(List.copyOf(byService.values()), executor,
-        actions -> actions.forEach(action -> apply(group, decision, observed, action)));
+    Map<String, String> refused = new ConcurrentSkipListMap<>();
+    Parallel.run(List.copyOf(byService.values()), executor, actions -> {
+      try {
+        actions.forEach(action -> apply(group, decision, observed, action));
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN && e.getCode() != UNPROCESSABLE) {
+          throw e;
+        }
+        refused.put(actions.get(0).service(), e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage() : e.getMessage());
+      }
+    });
+    return refused;
   }
 
   private void apply(RunnerGroup group, Decision decision, Map<String, Deployment> observed, Action action) {

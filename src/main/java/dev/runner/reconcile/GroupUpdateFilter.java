@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * Which updates of a RunnerGroup wake its reconcile: a new generation (a spec change), a new
- * value of the {@link Names#RESTART_ANNOTATION} annotation (which changes no generation), or the
+ * value of the {@link Names#RESTART_ANNOTATION} annotation or of a service's
+ * {@link Names#SERVICE_RESTART_PREFIX} annotation (which change no generation), or the
  * start of its deletion, or a change of its finalizers (JOSDK reconciles once its finalizer is on).
  * The operator's own status writes do not.
  */
@@ -17,6 +18,8 @@ public final class GroupUpdateFilter implements OnUpdateFilter<RunnerGroup> {
   public boolean accept(RunnerGroup updated, RunnerGroup old) {
     return !Objects.equals(updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
         || !Objects.equals(restartRequest(updated), restartRequest(old))
+        || !Objects.equals(ClusterView.serviceRestarts(updated.getMetadata().getAnnotations()),
+            ClusterView.serviceRestarts(old.getMetadata().getAnnotations()))
         || !Objects.equals(updated.getMetadata().getDeletionTimestamp(), old.getMetadata().getDeletionTimestamp())
         || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers());
   }

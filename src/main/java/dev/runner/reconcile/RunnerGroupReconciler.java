@@ -1,6 +1,5 @@
 package dev.runner.reconcile;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runner.api.RunnerGroup;
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.core.Action;
@@ -14,8 +13,6 @@ import dev.runner.core.Supervisor;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -24,14 +21,12 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,10 +53,7 @@ import org.slf4j.LoggerFactory;
     informer = @Informer(onUpdateFilter = GroupUpdateFilter.class))
 public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<RunnerGroup> {
   public static final String NAME = "runnergroup";
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final Logger LOG = LoggerFactory.getLogger(RunnerGroupReconciler.class);
-  /** The start of the status message while the API server forbids one of the operator's writes. */
-  static final String FORBIDDEN = "forbidden: ";
   private static final String DEPENDS_ON_INDEX = "runner.dev/depends-on-group";
 
   /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
@@ -77,6 +69,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private InformerEventSource<RunnerGroup, RunnerGroup> dependencies;
   /** The namespaces watched; empty for all. */
   private Set<String> watched = Set.of();
+  private StatusRecorder recorder;
 
   /** @param observer told of every decision made (metrics) */
   public RunnerGroupReconciler(Clock clock, Backoff backoff, Consumer<Decision> observer) {
@@ -102,6 +95,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   @Override
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
+    recorder = new StatusRecorder(new EventRecorder(context.getClient(), clock, EventRecorder.COMPONENT, events));
     deployments = owned(Deployment.class, "deployments", context);
     pods = owned(Pod.class, "pods", context);
     dependencies = dependencies(context);
@@ -198,53 +192,30 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
     // saw a stopped Deployment of a "running" service and scaled it straight back up.
-    // A write the API server forbids (RBAC too narrow) stays in the status message until a write
-    // succeeds again; carrying it over keeps the retries from writing the status back and forth.
-    String forbidden = forbidden(group.getStatus());
-    RunnerGroupStatus written = group.getStatus();
-    RunnerGroupStatus wanted = forbidden == null ? decision.status() : withMessage(decision.status(), forbidden);
-    if (changed(written, wanted)) {
-      written = writeStatus(group, context, wanted);
-      new EventRecorder(client, clock, EventRecorder.COMPONENT, events).record(group, decision.events());
-    }
-    try {
-      new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
-        String message = FORBIDDEN + (e.getStatus() != null && e.getStatus().getMessage() != null
-            ? e.getStatus().getMessage() : e.getMessage());
-        RunnerGroupStatus denied = withMessage(decision.status(), message);
-        if (changed(written, denied)) {
-          LOG.error("{}/{}: {} (the operator's RBAC does not allow it; retrying with backoff)",
-              group.getMetadata().getNamespace(), group.getMetadata().getName(), message);
-          writeStatus(group, context, denied);
-        }
+    RunnerGroupStatus written = recorder.record(group, context, group.getStatus(), decision.status(), decision.events());
+    Map<String, String> refusals = new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
+    if (!refusals.isEmpty()) {
+      // A write the API server refuses (RBAC too narrow, an invalid template) is that service's
+      // error until a write succeeds; the core carries it over, so a retry refused again writes
+      // no status. JOSDK's retry backs off.
+      Decision denied = supervisor.refused(observed, decision, refusals);
+      if (StatusRecorder.changed(written, denied.status())) {
+        LOG.error("{}/{}: the API server refused writes: {} (retrying with backoff)",
+            group.getMetadata().getNamespace(), group.getMetadata().getName(), refusals);
       }
-      throw e;
-    }
-    if (forbidden != null) {
-      writeStatus(group, context, decision.status());
+      recorder.record(group, context, written, denied.status(), denied.events());
+      observer.accept(ResourceID.fromResource(group), denied);
+      throw new WorkloadWriteRefused(refusals);
     }
     observer.accept(ResourceID.fromResource(group), decision);
     return decision;
   }
 
-  private static RunnerGroupStatus writeStatus(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus status) {
-    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
-      fresh.setStatus(status);
-      return fresh;
-    });
-    return status;
-  }
-
-  private static String forbidden(RunnerGroupStatus status) {
-    return status != null && status.getMessage().startsWith(FORBIDDEN) ? status.getMessage() : null;
-  }
-
-  private static RunnerGroupStatus withMessage(RunnerGroupStatus status, String message) {
-    RunnerGroupStatus copy = SERIALIZATION.clone(status);
-    copy.setMessage(message);
-    return copy;
+  /** Thrown after refused workload writes were recorded, so that JOSDK retries with its backoff. */
+  static final class WorkloadWriteRefused extends RuntimeException {
+    WorkloadWriteRefused(Map<String, String> refusals) {
+      super("workload writes refused: " + refusals);
+    }
   }
 
   /**
@@ -271,11 +242,5 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       }
     }
     return ours.isEmpty() && foreign.isEmpty() ? observed : ClusterView.with(observed, ours, foreign);
-  }
-
-  private static boolean changed(RunnerGroupStatus before, RunnerGroupStatus after) {
-    JsonNode a = SERIALIZATION.convertValue(before, JsonNode.class);
-    JsonNode b = SERIALIZATION.convertValue(after, JsonNode.class);
-    return before == null || !a.equals(b);
   }
 }

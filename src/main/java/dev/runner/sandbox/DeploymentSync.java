@@ -94,6 +94,7 @@ final class DeploymentSync {
         s = new PodState(namespace, p.getMetadata().getName(), name, owner.getUid(), hash,
             p.getSpec().getContainers().stream()
                 .map(c -> new PodState.ContainerRef(c.getName(), c.getImage())).toList(), now);
+        s.initContainers = PodFactory.initContainers(p.getSpec());
         kubelet.podStates().put(podKey, s);
         log.debug("pod {}: adopted", podKey);
       }
@@ -124,6 +125,8 @@ final class DeploymentSync {
       boolean isCurrent = s.templateHash.equals(hash);
       if (s.terminating()) {
         oldTerminating |= !isCurrent;
+      } else if (s.history()) {
+        continue; // a ReplicaSet neither counts nor deletes its Failed pods
       } else {
         (isCurrent ? current : old).add(s);
       }
@@ -154,6 +157,7 @@ final class DeploymentSync {
     String podName = PodFactory.podName(name, hash);
     PodState s = new PodState(namespace, podName, name, d.getMetadata().getUid(), hash,
         PodFactory.containers(d.getSpec().getTemplate()), now);
+    s.initContainers = PodFactory.initContainers(d.getSpec().getTemplate().getSpec());
     kubelet.client().pods().inNamespace(namespace).resource(PodFactory.newPod(d, hash, podName, s))
         .create();
     kubelet.podStates().put(s.key(), s);
@@ -196,7 +200,7 @@ final class DeploymentSync {
     int updated = 0;
     int ready = 0;
     for (PodState s : kubelet.statesOf(namespace, name)) {
-      if (s.terminating() || !s.deploymentUid.equals(d.getMetadata().getUid())) {
+      if (s.terminating() || s.history() || !s.deploymentUid.equals(d.getMetadata().getUid())) {
         continue;
       }
       replicas++;

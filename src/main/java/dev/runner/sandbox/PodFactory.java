@@ -75,6 +75,12 @@ final class PodFactory {
     return name.toString();
   }
 
+  static List<PodState.InitRef> initContainers(io.fabric8.kubernetes.api.model.PodSpec spec) {
+    return spec == null || spec.getInitContainers() == null ? List.of() : spec.getInitContainers().stream()
+        .map(c -> new PodState.InitRef(c.getName(), c.getImage(), "Always".equals(c.getRestartPolicy())))
+        .toList();
+  }
+
   static List<ContainerRef> containers(PodTemplateSpec template) {
     return template.getSpec().getContainers().stream()
         .map(c -> new ContainerRef(c.getName(), c.getImage()))
@@ -128,6 +134,23 @@ final class PodFactory {
     for (ContainerRef c : s.containers) {
       containers.add(containerStatus(s, c, shown, ready, now, behavior));
     }
+    List<ContainerStatus> inits = new ArrayList<>();
+    for (PodState.InitRef c : s.initContainers) {
+      inits.add(initStatus(s, c, shown));
+    }
+    if (shown == Stage.EVICTED) {
+      return new PodStatusBuilder()
+          .withPhase("Failed")
+          .withReason("Evicted")
+          .withMessage("The node was low on resource: memory.")
+          .withConditions(List.of(condition("DisruptionTarget", true, s.stageSince, "TerminationByKubelet",
+              "The node was low on resource: memory."), condition("Ready", false, s.stageSince, "PodFailed", null)))
+          .withHostIP("10.0.0.1")
+          .withStartTime(time(s.createdAt))
+          .withInitContainerStatuses(inits)
+          .withContainerStatuses(containers)
+          .build();
+    }
     String phase = shown == Stage.CREATING || shown == Stage.PULL_FAILED ? "Pending" : "Running";
     Instant readySince = ready ? s.readyAt : notReadySince(s);
     String unready = ready ? null : s.containers.stream().map(ContainerRef::name)
@@ -143,9 +166,34 @@ final class PodFactory {
         .withHostIP("10.0.0.1")
         .withPodIP(podIp(s.name))
         .withStartTime(time(s.createdAt))
+        .withInitContainerStatuses(inits)
         .withContainerStatuses(containers)
         .build();
   }
+
+  /**
+   * An init container: waiting while the Pod is created; then a native sidecar runs beside the
+   * containers, and any other init container has completed with exit 0.
+   */
+  private static ContainerStatus initStatus(PodState s, PodState.InitRef c, Stage shown) {
+    ContainerStatusBuilder b = new ContainerStatusBuilder().withName(c.name()).withImage(c.image())
+        .withRestartCount(0);
+    if (shown == Stage.CREATING || shown == Stage.PULL_FAILED) {
+      return b.withReady(false).withState(new ContainerStateBuilder()
+          .withNewWaiting().withReason("PodInitializing").endWaiting().build()).build();
+    }
+    String id = containerId(UUID_PREFIX, c.name() + s.name);
+    if (c.sidecar() && shown != Stage.EVICTED) {
+      return b.withReady(true).withStarted(true).withContainerID(id).withState(new ContainerStateBuilder().withNewRunning()
+          .withStartedAt(time(s.createdAt)).endRunning().build()).build();
+    }
+    return b.withReady(false).withContainerID(id).withState(new ContainerStateBuilder().withNewTerminated()
+        .withExitCode(c.sidecar() ? 137 : 0).withReason(c.sidecar() ? "Error" : "Completed")
+        .withStartedAt(time(s.createdAt)).withFinishedAt(time(s.createdAt))
+        .withContainerID(id).endTerminated().build()).build();
+  }
+
+  private static final String UUID_PREFIX = "0".repeat(56);
 
   private static Instant notReadySince(PodState s) {
     if (s.stage == Stage.TERMINATING) {
@@ -184,6 +232,11 @@ final class PodFactory {
           .withStartedAt(time(s.runStartedAt)).endRunning().build())
           .withContainerID(containerId(s.containerIdPrefix, c.name()))
           .withImageID(c.image());
+      case EVICTED -> b.withState(new ContainerStateBuilder().withNewTerminated()
+          .withExitCode(137).withReason("Error")
+          .withStartedAt(time(s.runStartedAt)).withFinishedAt(time(s.stageSince))
+          .withContainerID(containerId(s.containerIdPrefix == null ? UUID_PREFIX : s.containerIdPrefix, c.name()))
+          .endTerminated().build());
       case CRASHED -> b.withState(new ContainerStateBuilder().withNewWaiting()
           .withReason("CrashLoopBackOff")
           .withMessage("back-off " + behavior.restartBackoff().toMillis() + "ms restarting failed"

@@ -23,7 +23,12 @@ final class PodState {
     /** Containers terminated, waiting with CrashLoopBackOff until {@link #restartAt}. */
     CRASHED,
     /** Deleted: containers not ready; the finalizer is removed at {@link #finalizeAt}. */
-    TERMINATING
+    TERMINATING,
+    /**
+     * Evicted by the node: phase Failed, reason Evicted, containers terminated. The Pod object
+     * stays (as a ReplicaSet leaves it) and no longer counts as one of the Deployment's replicas.
+     */
+    EVICTED
   }
 
   final String namespace;
@@ -52,6 +57,13 @@ final class PodState {
 
   record ContainerRef(String name, String image) {
   }
+
+  /** An init container of the template; a native sidecar when its restartPolicy is Always. */
+  record InitRef(String name, String image, boolean sidecar) {
+  }
+
+  /** The template's init containers: completed (or, sidecars, running) once the Pod has started. */
+  List<InitRef> initContainers = List.of();
 
   record LastExit(int exitCode, Instant startedAt, Instant finishedAt, String containerIdPrefix) {
     String reason() {
@@ -102,6 +114,25 @@ final class PodState {
     finalizeAt = now.plus(behavior.terminationTime());
   }
 
+  /** The node evicts the Pod now, if it is not terminating already. */
+  boolean evict(Instant now) {
+    if (stage == Stage.TERMINATING || stage == Stage.EVICTED) {
+      return false;
+    }
+    if (stage == Stage.RUNNING) {
+      lastExit = new LastExit(137, runStartedAt, now, containerIdPrefix);
+    }
+    exitAt = null;
+    readyAt = null;
+    enter(Stage.EVICTED, now);
+    return true;
+  }
+
+  /** Phase Failed: it never runs again and is not one of the Deployment's replicas. */
+  boolean history() {
+    return stage == Stage.EVICTED || (stage == Stage.TERMINATING && stageBeforeTermination == Stage.EVICTED);
+  }
+
   /** The containers exit now with {@code exitCode}, if they are running. */
   boolean exitNow(Instant now, int exitCode, Behavior behavior) {
     if (stage != Stage.RUNNING) {
@@ -148,6 +179,9 @@ final class PodState {
         case TERMINATING -> {
           // the caller removes the finalizer once finalizeAt has passed
         }
+        case EVICTED -> {
+          // stays until it is deleted
+        }
       }
       if (stage == before) {
         break;
@@ -166,6 +200,7 @@ final class PodState {
       case RUNNING -> earliest(exitAt, readyAt != null && now.isBefore(readyAt) ? readyAt : null);
       case CRASHED -> restartAt;
       case TERMINATING -> finalizerRemoved ? null : finalizeAt;
+      case EVICTED -> null;
     };
   }
 

@@ -164,6 +164,45 @@ public final class SimulatedKubelet implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The containers of one running Pod of the Deployment (the first by name) terminate now with
+   * {@code exitCode}; kubelet restarts them in place after its back-off, as for any exit.
+   */
+  public void exitOneNow(String namespace, String deployment, int exitCode) {
+    String key = namespace + "/" + deployment;
+    executor.execute(guarded(key, () -> {
+      Instant now = Instant.now();
+      Behavior behavior = registration(namespace, deployment).behavior();
+      statesOf(namespace, deployment).stream()
+          .filter(PodState::running).filter(s -> !s.terminating())
+          .min(java.util.Comparator.comparing(s -> s.name))
+          .ifPresent(s -> {
+            s.exitNow(now, exitCode, behavior);
+            log.debug("pod {}: containers exit now with code {}", s.key(), exitCode);
+          });
+      sync(key);
+    }));
+  }
+
+  /**
+   * The node evicts one Pod of the Deployment (the first by name): phase Failed, reason Evicted;
+   * the Pod object stays, and the ReplicaSet creates a replacement.
+   */
+  public void evictOne(String namespace, String deployment) {
+    String key = namespace + "/" + deployment;
+    executor.execute(guarded(key, () -> {
+      Instant now = Instant.now();
+      statesOf(namespace, deployment).stream()
+          .filter(s -> !s.terminating() && !s.history())
+          .min(java.util.Comparator.comparing(s -> s.name))
+          .ifPresent(s -> {
+            s.evict(now);
+            log.debug("pod {}: evicted", s.key());
+          });
+      sync(key);
+    }));
+  }
+
   /** The containers of the Deployment's running Pods terminate now with {@code exitCode}. */
   public void exitNow(String namespace, String deployment, int exitCode) {
     String key = namespace + "/" + deployment;

@@ -61,7 +61,7 @@ class PlanCommandTest {
     assertThat(run.out()).contains(
         "shop (examples/shop.yaml): valid, 6 services",
         "  start waves:\n    1. cache, database\n    2. migrate, worker\n    3. api\n    4. frontend\n",
-        "  stop order:\n    1. frontend\n    2. api\n    3. migrate, worker\n    4. cache, database\n",
+        "  stop order:\n    1. frontend, worker\n    2. api\n    3. cache, migrate\n    4. database\n",
         "    api: replicas 2, startDelay 2s, dependsOn [database, cache, migrate]\n"
             + "      restart: OnFailure, maxRetries 8, backoff 2s to 2m0s x2.0, jitter on, resetAfter 10m0s\n",
         "    database: replicas 1, startDelay 0s, dependsOn []\n"
@@ -94,7 +94,7 @@ class PlanCommandTest {
     assertThat(shop.get("valid").asBoolean()).isTrue();
     assertThat(shop.get("errors")).isEmpty();
     assertThat(shop.get("startOrder").toString()).isEqualTo("[[\"cache\",\"database\"],[\"migrate\",\"worker\"],[\"api\"],[\"frontend\"]]");
-    assertThat(shop.get("stopOrder").toString()).isEqualTo("[[\"frontend\"],[\"api\"],[\"migrate\",\"worker\"],[\"cache\",\"database\"]]");
+    assertThat(shop.get("stopOrder").toString()).isEqualTo("[[\"frontend\",\"worker\"],[\"api\"],[\"cache\",\"migrate\"],[\"database\"]]");
     assertThat(shop.get("services")).hasSize(6);
     JsonNode api = shop.get("services").get(4);
     assertThat(api.toString()).isEqualTo("{\"name\":\"api\",\"dependsOn\":[\"database\",\"cache\",\"migrate\"],\"replicas\":2,"

@@ -80,11 +80,13 @@ class DependencyGraphTest {
         List.of("migrate", "worker"),
         List.of("api"),
         List.of("frontend"));
+    // Stopped as Teardown stops: what nothing depends on first (worker with frontend), each service
+    // once its dependents have stopped (cdn after frontend only), not the start waves reversed.
     assertThat(graph.stopWaves()).containsExactly(
-        List.of("frontend"),
-        List.of("api"),
-        List.of("migrate", "worker"),
-        List.of("cache", "cdn", "database"));
+        List.of("frontend", "worker"),
+        List.of("api", "cdn"),
+        List.of("cache", "migrate"),
+        List.of("database"));
   }
 
   @Test

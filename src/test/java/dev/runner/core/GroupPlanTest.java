@@ -129,12 +129,12 @@ class GroupPlanTest {
   @Test
   void tooManyServices() {
     List<ServiceSpec> services = new ArrayList<>();
-    for (int i = 0; i < 201; i++) {
+    for (int i = 0; i < 101; i++) {
       services.add(service("s" + i));
     }
     RunnerGroupSpec spec = new RunnerGroupSpec();
     spec.setServices(services);
-    assertThat(errors("shop", spec)).containsExactly("spec.services has 201 services; at most 200 are allowed");
+    assertThat(errors("shop", spec)).containsExactly("spec.services has 101 services; at most 100 are allowed");
   }
 
   @Test
@@ -155,6 +155,28 @@ class GroupPlanTest {
         "service c: template.spec.containers must list at least one container");
   }
 
+  @Test
+  void podTemplateFaultsTheApiServerWouldRefuseAreCaughtInThePlan() {
+    ServiceSpec badName = service("a", s -> s.getTemplate().getSpec().getContainers().get(0).setName("Web_1"));
+    ServiceSpec noImage = service("b", s -> s.getTemplate().getSpec().getContainers().get(0).setImage(""));
+    ServiceSpec onFailure = service("c", s -> s.getTemplate().getSpec().setRestartPolicy("OnFailure"));
+    ServiceSpec initPolicy = service("d", s -> s.getTemplate().getSpec().setInitContainers(List.of(
+        new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("init").withImage("x").withRestartPolicy("OnFailure").build(),
+        new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("main").withImage("x").build())));
+    assertThat(errors("shop", spec(badName, noImage, onFailure, initPolicy))).containsExactly(
+        "service a: template.spec.containers: container name \"Web_1\" must be a DNS label (lower-case letters, digits "
+            + "and '-', at most 63 characters)",
+        "service b: template.spec.containers: container \"main\" needs an image",
+        "service c: template.spec.restartPolicy is OnFailure; a Deployment's pods must have Always (the service's "
+            + "restartConfig.policy says what the operator does after an exit)",
+        "service d: template.spec.initContainers: container \"init\" has restartPolicy OnFailure; an init container may "
+            + "only have Always (a native sidecar)",
+        "service d: template.spec.containers: container name \"main\" is used twice");
+    ServiceSpec sidecar = service("e", s -> s.getTemplate().getSpec().setInitContainers(List.of(
+        new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("proxy").withImage("x").withRestartPolicy("Always").build())));
+    assertThat(GroupPlan.of("shop", spec(sidecar)).errors()).isEmpty();
+  }
+
   @ParameterizedTest(name = "replicas {0}")
   @ValueSource(ints = {0, -1, 1001})
   void replicasOutOfRange(int replicas) {
@@ -166,14 +188,14 @@ class GroupPlanTest {
   void tooManyDependencies() {
     List<ServiceSpec> services = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 33; i++) {
       services.add(service("d" + i));
       names.add("d" + i);
     }
     services.add(service("api", names.toArray(String[]::new)));
     RunnerGroupSpec spec = new RunnerGroupSpec();
     spec.setServices(services);
-    assertThat(errors("shop", spec)).containsExactly("service api: dependsOn lists 9 services; at most 8 are allowed");
+    assertThat(errors("shop", spec)).containsExactly("service api: dependsOn lists 33 services; at most 32 are allowed");
   }
 
   @ParameterizedTest(name = "\"{0}\"")

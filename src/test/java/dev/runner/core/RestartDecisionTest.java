@@ -30,7 +30,7 @@ class RestartDecisionTest {
     return switch (outcome) {
       case EXIT_ZERO -> 0;
       case EXIT_NON_ZERO -> 1;
-      case ROLLOUT_FAILED -> null;
+      case ROLLOUT_FAILED, DISRUPTED -> null;
     };
   }
 
@@ -38,7 +38,8 @@ class RestartDecisionTest {
     return Stream.of(
         // The Go table: error = non-zero exit, no error = exit 0.
         Arguments.of("Never with error", Never, EXIT_NON_ZERO, 0, 5, Expect.FAIL),
-        Arguments.of("Never without error", Never, EXIT_ZERO, 0, 5, Expect.FAIL),
+        // Beyond the Go table: a pod with restartPolicy Never that exits 0 has Succeeded.
+        Arguments.of("Never without error", Never, EXIT_ZERO, 0, 5, Expect.COMPLETE),
         Arguments.of("Always with error", Always, EXIT_NON_ZERO, 0, 5, Expect.RESTART),
         Arguments.of("Always without error", Always, EXIT_ZERO, 0, 5, Expect.RESTART),
         Arguments.of("OnFailure with error", OnFailure, EXIT_NON_ZERO, 0, 5, Expect.RESTART),

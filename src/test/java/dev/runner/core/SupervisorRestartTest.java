@@ -56,7 +56,8 @@ class SupervisorRestartTest {
       "OnFailure, EXIT_1,                      BackingOff",
       "OnFailure, EXIT_1_RESTARTED_BY_KUBELET, BackingOff",
       "OnFailure, PROGRESS_DEADLINE,           BackingOff",
-      "Never,     EXIT_0,                      Failed",
+      // A pod with restartPolicy Never that exits 0 has Succeeded: Completed, as under OnFailure.
+      "Never,     EXIT_0,                      Completed",
       "Never,     EXIT_1,                      Failed",
       "Never,     EXIT_1_RESTARTED_BY_KUBELET, Failed",
       "Never,     PROGRESS_DEADLINE,           Failed",
@@ -340,8 +341,12 @@ class SupervisorRestartTest {
 
     @Test
     void aTerminationFromBeforeTheStartIsIgnored() {
-      // A Pod of the service's earlier life, finished before it was started.
-      world.pod("db", TestData.pod(World.GROUP, "db", "app-db-old", "Failed", TestData.terminated("db", 1, "Error", 0, t(-30))));
+      // A Pod of the service's earlier life (phase Failed, left by its ReplicaSet) is there when the
+      // service starts: it is history, whatever its times say.
+      World world = World.of(spec(svc("db")));
+      world.pod("db", TestData.pod(World.GROUP, "db", "app-db-old", "Failed", TestData.terminated("db", 1, "Error", 0, t(+30))));
+      world.step(t(0));
+      world.healthy("db");
       Decision d = world.step(t(3));
       assertThat(d.actions()).isEmpty();
       assertThat(world.service("db").getPhase()).isEqualTo(ServicePhase.Ready);
@@ -469,8 +474,16 @@ class SupervisorRestartTest {
       assertThat(d.actions()).isEmpty();
       assertThat(world.service("db").getPhase()).isEqualTo(ServicePhase.Completed);
       world.assertNoOpAgain();
+      // The group's annotation restarts Failed services only; the service's own restarts it.
       world.annotateRestart("again");
-      assertThat(world.step(t(1001)).actions()).containsExactly(new Action.Scale("db", 1));
+      assertThat(world.step(t(1001)).actions()).isEmpty();
+      world.annotateRestart("db", "again");
+      assertThat(world.step(t(1002)).actions()).containsExactly(new Action.Scale("db", 1));
+      assertThat(world.service("db").getRestartRequest()).isEqualTo("again");
+      world.healthy("db");
+      world.step(t(1003));
+      assertThat(world.service("db").getPhase()).isEqualTo(ServicePhase.Ready);
+      world.assertNoOpAgain();
     }
 
     @Test

@@ -51,6 +51,7 @@ final class World {
   String restartRequest;
   /** What is seen of the groups of spec.dependsOn (none by default). */
   GroupDependencies.Observation groups = GroupDependencies.Observation.NONE;
+  final Map<String, String> serviceRestarts = new TreeMap<>();
   RunnerGroupStatus status;
   final Map<String, Deployment> deployments = new TreeMap<>();
   final Set<String> foreign = new TreeSet<>();
@@ -90,7 +91,7 @@ final class World {
   Observed observed(Instant at) {
     Map<String, List<Pod>> podsCopy = new TreeMap<>();
     pods.forEach((service, list) -> podsCopy.put(service, List.copyOf(list)));
-    return new Observed(GROUP, generation, spec, deleting, restartRequest, status,
+    return new Observed(GROUP, generation, spec, deleting, restartRequest, new TreeMap<>(serviceRestarts), status,
         new TreeMap<>(deployments), new TreeSet<>(foreign), podsCopy, at, groups);
   }
 
@@ -126,7 +127,7 @@ final class World {
     assertThat(decision.actions()).as("the last decision's actions").isEmpty();
     String before = JSON.asJson(status);
     Observed same = new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now(), observed.groups());
+        observed.restartRequest(), observed.serviceRestarts(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now(), observed.groups());
     Decision again = supervisor.decide(same);
     assertThat(again.actions()).as("actions of an identical reconcile").isEmpty();
     assertThat(again.events()).as("events of an identical reconcile").isEmpty();
@@ -235,6 +236,11 @@ final class World {
     return this;
   }
 
+  World annotateRestart(String service, String value) {
+    serviceRestarts.put(service, value);
+    return this;
+  }
+
   // ---- the cluster (Deployment controller and kubelet) -----------------------------------------
 
   Deployment deployment(String service) {
@@ -310,15 +316,18 @@ final class World {
   /** Replaces the container status of the service's first live Pod. */
   World container(String service, ContainerStatus container, String podPhase) {
     List<Pod> list = pods.get(service);
-    Pod pod = list.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
+    Pod pod = livePods(service).stream().findFirst().orElseThrow();
     pod.getStatus().setContainerStatuses(List.of(container));
     pod.getStatus().setPhase(podPhase);
     return this;
   }
 
-  /** The service's container exits and stays terminated (current state). */
+  /**
+   * The service's container exits and stays terminated (current state). The pod stays Running, as
+   * kubelet keeps a pod of a Deployment (restartPolicy Always) while it restarts the container.
+   */
   World exits(String service, int code, String reason, Instant at) {
-    return container(service, TestData.terminated(service, code, reason, 0, at), code == 0 ? "Succeeded" : "Failed");
+    return container(service, TestData.terminated(service, code, reason, 0, at), "Running");
   }
 
   /** The service's container exited and kubelet already restarted it (last state). */
@@ -335,7 +344,8 @@ final class World {
   /** kubelet is asked to stop the service's Pods: they get a deletionTimestamp and are still listed. */
   World terminatePods(String service) {
     pods.getOrDefault(service, List.of()).forEach(p -> {
-      if (p.getMetadata().getDeletionTimestamp() == null) {
+      // A ReplicaSet deletes its active pods only: one in phase Failed or Succeeded stays.
+      if (p.getMetadata().getDeletionTimestamp() == null && !Pods.history(p)) {
         p.getMetadata().setDeletionTimestamp(TestData.k8sTime(now == null ? T0 : now));
       }
     });
@@ -350,7 +360,9 @@ final class World {
     return this;
   }
 
+  /** The active pods, as a ReplicaSet counts them: not terminating, not history (phase Failed/Succeeded). */
   List<Pod> livePods(String service) {
-    return pods.getOrDefault(service, List.of()).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    return pods.getOrDefault(service, List.of()).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && !Pods.history(p)).toList();
   }
 }

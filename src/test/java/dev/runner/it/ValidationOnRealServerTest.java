@@ -83,6 +83,33 @@ class ValidationOnRealServerTest {
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
+  /**
+   * The largest group the schema allows: Limits.SERVICES_MAX services, one of them depending on
+   * Limits.DEPENDS_ON_MAX others; the unknown-dependency rule runs over it within the API server's
+   * per-object cost limit, and still refuses one unknown name in it.
+   */
+  @Test
+  void theLargestGroupAppliesAndAnUnknownDependencyInItIsStillRefused(RealApiServer server) {
+    StringBuilder services = new StringBuilder();
+    StringBuilder deps = new StringBuilder();
+    for (int i = 0; i < dev.runner.api.Limits.SERVICES_MAX - 1; i++) {
+      String name = "service-with-a-long-name-number-" + String.format("%03d", i);
+      services.append("- name: ").append(name).append("\n  ").append(CONTAINERS).append("\n");
+      if (i < dev.runner.api.Limits.DEPENDS_ON_MAX) {
+        deps.append(i == 0 ? "" : ", ").append(name);
+      }
+    }
+    String gateway = "- name: gateway\n  dependsOn: [" + deps + "]\n  " + CONTAINERS + "\n";
+    RealApiServer.Kubectl.Result apply = server.kubectlWithInput(group("largest", services + gateway),
+        "apply", "-n", NAMESPACE, "-f", "-");
+    assertThat(apply.ok()).as("%s", apply).isTrue();
+    String unknown = gateway.replace("number-000", "number-999");
+    RealApiServer.Kubectl.Result refused = server.kubectlWithInput(group("largest-bad", services + unknown),
+        "apply", "-n", NAMESPACE, "-f", "-");
+    assertThat(refused.ok()).isFalse();
+    assertThat(refused.stderr()).contains("dependsOn names a service that is not in this group");
+  }
+
   static Stream<Arguments> invalidGroups() {
     return Stream.of(
         invalid("a service depending on itself", "self-dep", """

@@ -339,4 +339,73 @@ class SimulatedKubeletTest {
         assertThat(condition(deployment("web"), "Progressing").getReason())
             .isEqualTo("ProgressDeadlineExceeded"));
   }
+
+  @Test
+  void initContainersCompleteAndANativeSidecarRunsBesideTheContainers() {
+    client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
+        .withNewMetadata().withName("init").endMetadata()
+        .withNewSpec()
+          .withReplicas(1)
+          .withNewSelector().addToMatchLabels("app", "init").endSelector()
+          .withNewTemplate()
+            .withNewMetadata().addToLabels("app", "init").endMetadata()
+            .withNewSpec()
+              .addNewInitContainer().withName("migrate").withImage("example/migrate:1").endInitContainer()
+              .addNewInitContainer().withName("proxy").withImage("example/proxy:1").withRestartPolicy("Always").endInitContainer()
+              .addNewContainer().withName("main").withImage("example/app:1").endContainer()
+              .addNewContainer().withName("log").withImage("example/log:1").endContainer()
+            .endSpec()
+          .endTemplate()
+        .endSpec().build()).create();
+    eventually().untilAsserted(() -> assertThat(pods("init")).singleElement().satisfies(p -> {
+      assertThat(ready(p)).isTrue();
+      assertThat(p.getStatus().getContainerStatuses()).extracting(ContainerStatus::getName).containsExactly("main", "log");
+      List<ContainerStatus> inits = p.getStatus().getInitContainerStatuses();
+      assertThat(inits).extracting(ContainerStatus::getName).containsExactly("migrate", "proxy");
+      assertThat(inits.get(0).getState().getTerminated().getExitCode()).isZero();
+      assertThat(inits.get(0).getState().getTerminated().getReason()).isEqualTo("Completed");
+      assertThat(inits.get(1).getState().getRunning()).isNotNull();
+      assertThat(inits.get(1).getReady()).isTrue();
+    }));
+  }
+
+  @Test
+  void anEvictedPodStaysInPhaseFailedAndIsReplaced() {
+    create("ev", 1);
+    eventually().until(() -> pods("ev").size() == 1 && ready(pods("ev").get(0)));
+    String evicted = pods("ev").get(0).getMetadata().getName();
+    kubelet.evictOne(NS, "ev");
+    eventually().untilAsserted(() -> {
+      List<Pod> pods = pods("ev");
+      assertThat(pods).hasSize(2);
+      Pod gone = pods.stream().filter(p -> p.getMetadata().getName().equals(evicted)).findFirst().orElseThrow();
+      assertThat(gone.getStatus().getPhase()).isEqualTo("Failed");
+      assertThat(gone.getStatus().getReason()).isEqualTo("Evicted");
+      assertThat(gone.getMetadata().getDeletionTimestamp()).isNull();
+      assertThat(container(gone).getState().getTerminated().getExitCode()).isEqualTo(137);
+      assertThat(pods.stream().filter(p -> !p.getMetadata().getName().equals(evicted))).singleElement()
+          .satisfies(p -> assertThat(ready(p)).isTrue());
+      assertThat(deployment("ev").getStatus().getReplicas()).isEqualTo(1);
+      assertThat(deployment("ev").getStatus().getAvailableReplicas()).isEqualTo(1);
+    });
+    // A scale-down leaves the Failed pod alone (a ReplicaSet deletes active pods only).
+    scale("ev", 0);
+    eventually().untilAsserted(() -> assertThat(pods("ev")).singleElement()
+        .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(evicted)));
+  }
+
+  @Test
+  void oneReplicaExitsAndIsRestartedInPlaceWhileTheOthersStayReady() {
+    kubelet.behave("one", Behavior.builder().restartBackoff(Duration.ofMillis(300)).build());
+    create("one", 3);
+    eventually().until(() -> pods("one").size() == 3 && pods("one").stream().allMatch(SimulatedKubeletTest::ready));
+    kubelet.exitOneNow(NS, "one", 137);
+    eventually().untilAsserted(() -> {
+      List<Pod> pods = pods("one");
+      assertThat(pods.stream().filter(p -> container(p).getRestartCount() == 1)).singleElement()
+          .satisfies(p -> assertThat(container(p).getLastState().getTerminated().getExitCode()).isEqualTo(137));
+      assertThat(pods.stream().filter(SimulatedKubeletTest::ready)).hasSize(3);
+    });
+    assertThat(pods("one")).hasSize(3);
+  }
 }

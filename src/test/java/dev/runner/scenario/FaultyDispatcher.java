@@ -41,6 +41,8 @@ public final class FaultyDispatcher extends Dispatcher {
     TOO_MANY_REQUESTS,
     /** 403 Forbidden, the request not applied. */
     FORBIDDEN,
+    /** 422 Unprocessable Entity (an invalid object, as admission or validation says), not applied. */
+    INVALID,
     /** Applied, then answered after a delay. */
     SLOW,
     /** Applied, but the answer is a 500 (a timeout after the write went through). */
@@ -154,6 +156,9 @@ public final class FaultyDispatcher extends Dispatcher {
       case FORBIDDEN -> record(request, posted, true, error(403, "Forbidden",
           "deployments.apps is forbidden: User \"system:serviceaccount:runner:runner-operator\" cannot "
               + verb(request) + " resource \"deployments\" in API group \"apps\""), fault);
+      case INVALID -> record(request, posted, true, error(422, "Invalid",
+          "Deployment.apps \"" + (posted == null ? "" : posted) + "\" is invalid: spec.template.spec.containers[0].image: "
+              + "Required value"), fault);
       case SLOW -> record(request, posted, true, delegate.dispatch(request).setBodyDelay(slowness), fault);
       case LOST_RESPONSE -> {
         MockResponse applied = delegate.dispatch(request);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.runner.api.GroupPhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.api.RunnerGroup;
 import dev.runner.api.ServicePhase;
 import dev.runner.sandbox.Behavior;
@@ -106,8 +107,13 @@ class OwnershipTest extends ScenarioTest {
     server().fail(method("POST").and(path(DEPLOYMENTS)), 1.0, FORBIDDEN);
     apply(group("deny", svc("web", "")));
 
-    await().atMost(PATIENCE).until(() -> status("deny") != null && status("deny").getMessage().startsWith("forbidden: "));
-    assertThat(status("deny").getMessage()).contains("cannot create resource \"deployments\"");
+    // The service's error is the API server's own message, and its reason is typed.
+    await().atMost(PATIENCE).until(() -> status("deny") != null && status("deny").getServices().containsKey("web")
+        && status("deny").getServices().get("web").getReason() == ServiceReason.WriteRefused);
+    assertThat(status("deny").getServices().get("web").getError())
+        .isEqualTo("deployments.apps is forbidden: User \"system:serviceaccount:runner:runner-operator\" cannot "
+            + "create resource \"deployments\" in API group \"apps\"");
+    assertThat(status("deny").getMessage()).startsWith("unhealthy services: web: deployments.apps is forbidden");
     assertThat(status("deny").getPhase()).isEqualTo(GroupPhase.Progressing);
     int mark = server().answers().size();
     // For 5s: JOSDK's retry backs off (a handful of attempts, not a hot loop), and nothing else is written.
@@ -133,6 +139,28 @@ class OwnershipTest extends ScenarioTest {
     apply(group("deny", svc("web", "    replicas: 2\n")));
     awaitPhase("deny", GroupPhase.Ready);
     assertThat(status("deny").getMessage()).isEmpty();
+  }
+
+  @Test
+  void aCreateRefusedAsInvalidIsThatServicesErrorAndOneWarningUntilAWriteSucceeds() {
+    server().fail(method("POST").and(path(DEPLOYMENTS)), 1.0, FaultyDispatcher.Fault.INVALID);
+    apply(group("bad", svc("web", "")));
+    await().atMost(PATIENCE).until(() -> status("bad") != null && status("bad").getServices().containsKey("web")
+        && status("bad").getServices().get("web").getReason() == ServiceReason.WriteRefused);
+    assertThat(status("bad").getServices().get("web").getError())
+        .isEqualTo("Deployment.apps \"bad-web\" is invalid: spec.template.spec.containers[0].image: Required value");
+    // Retried with JOSDK's backoff, refused each time: one Warning, no status written again.
+    int mark = server().answers().size();
+    await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> eventReasons("bad").stream()
+        .filter("WriteRefused"::equals).count() == 1);
+    List<FaultyDispatcher.Answer> since = server().answers().subList(mark, server().answers().size());
+    assertThat(since).filteredOn(a -> a.operator() && !"GET".equals(a.method()) && !a.path().startsWith(DEPLOYMENTS)
+        && !a.path().contains("/events")).isEmpty();
+
+    server().heal();
+    apply(group("bad", svc("web", "    replicas: 2\n")));
+    awaitPhase("bad", GroupPhase.Ready);
+    assertThat(status("bad").getServices().get("web").getReason()).isEqualTo(ServiceReason.Healthy);
   }
 
   private static String group(String name, String services) {

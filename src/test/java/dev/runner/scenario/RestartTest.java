@@ -66,7 +66,7 @@ class RestartTest extends ScenarioTest {
         Arguments.of("OnFailure", How.EXIT_ZERO, ServicePhase.Completed),
         Arguments.of("OnFailure", How.EXIT_ONE, ServicePhase.BackingOff),
         Arguments.of("OnFailure", How.ROLLOUT_FAILED, ServicePhase.BackingOff),
-        Arguments.of("Never", How.EXIT_ZERO, ServicePhase.Failed),
+        Arguments.of("Never", How.EXIT_ZERO, ServicePhase.Completed),
         Arguments.of("Never", How.EXIT_ONE, ServicePhase.Failed),
         Arguments.of("Never", How.ROLLOUT_FAILED, ServicePhase.Failed));
   }
@@ -119,7 +119,10 @@ class RestartTest extends ScenarioTest {
         Instant up = timeline.scaledTo(job, 1, down);
         assertThat(timeline.podsGone(job)).hasSize(1);
         assertThat(up).isAfterOrEqualTo(timeline.podsGone(job).get(0));
-        assertThat(Duration.between(down, up)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        // Not before the backoff's due time (1s from the decision; measured from the observed
+        // scale-down it can look shorter by the time the status write took first).
+        assertThat(up).isAfterOrEqualTo(Times.parse(failed.getNextRestartAt()));
+        assertThat(Duration.between(down, up)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
         eventually(() -> assertThat(eventReasons(g))
             .containsSubsequence("ServiceFailed", "RestartScheduled", "ServiceRestarted", "ServiceReady"));
         if (how != How.ROLLOUT_FAILED) {
@@ -193,8 +196,9 @@ class RestartTest extends ScenarioTest {
         assertThat(Duration.between(down.get(i), due.get(i))).as("due %d", i)
             .isLessThanOrEqualTo(expected.get(i)).isGreaterThan(expected.get(i).minusMillis(500));
         assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i)).isBefore(due.get(i).plusMillis(1000));
-        assertThat(wait).as("wait %d", i).isGreaterThanOrEqualTo(expected.get(i).minus(cluster.writeLag()))
-            .isLessThan(expected.get(i).plusMillis(1000));
+        // The lower bound that matters is "up" not before "due" (above): the scale-down is seen only
+        // after the status write that precedes it, which on a loaded machine takes a while.
+        assertThat(wait).as("wait %d", i).isPositive().isLessThan(expected.get(i).plusMillis(1000));
         // lastExit.at has whole seconds, as Kubernetes writes it; then the exit has to be seen (the
         // kubelet's status write, the watch, the reconcile), which takes longer on a real server.
         Duration seen = Duration.ofMillis(Math.max(500, 4 * cluster.writeLag().toMillis()));
@@ -228,9 +232,13 @@ class RestartTest extends ScenarioTest {
       assertThat(delays.stream().map(Duration::toMillis).toList()).isNotEqualTo(base);
       List<Instant> down = transitions("jit-web", 0);
       List<Instant> up = transitions("jit-web", 1);
+      List<Instant> due = nextRestarts(watch, "web");
+      assertThat(due).hasSize(5);
       for (int i = 0; i < 5; i++) {
-        // The backoff runs from the decision; the scale to 0 lands a write (and a watch event) later.
-        assertThat(Duration.between(down.get(i), up.get(i + 1))).isGreaterThanOrEqualTo(delays.get(i).minus(cluster.writeLag()));
+        // The backoff runs from the decision: scaled back only once due. (The scale to 0 lands after
+        // the status write, so the wait from the observed scale-down is shorter on a loaded machine.)
+        assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i));
+        assertThat(Duration.between(down.get(i), up.get(i + 1))).as("wait %d", i).isPositive();
       }
     } finally {
       watch.close();
