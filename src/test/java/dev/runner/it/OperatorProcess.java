@@ -166,6 +166,15 @@ public final class OperatorProcess {
     }
   }
 
+  /** The log's lines that match {@code pattern}. */
+  public List<String> linesMatching(Pattern pattern) {
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.filter(l -> pattern.matcher(l).find()).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Whether the log says the Lease was given up on the way out (get + update through the chart's Role). */
   public boolean releasedLease() {
     try (Stream<String> lines = Files.lines(log)) {
