@@ -20,12 +20,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kstatus: reading stdin:", err)
 		os.Exit(2)
 	}
-	var obj map[string]interface{}
-	if err := yaml.Unmarshal(in, &obj); err != nil || obj == nil {
+	// Through JSON into Unstructured: its decoder keeps integers int64, as kstatus reads them.
+	js, err := yaml.YAMLToJSON(in)
+	u := &unstructured.Unstructured{}
+	if err == nil {
+		err = u.UnmarshalJSON(js)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "kstatus: stdin is not a JSON or YAML object:", err)
 		os.Exit(2)
 	}
-	result, err := status.Compute(&unstructured.Unstructured{Object: obj})
+	result, err := status.Compute(u)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kstatus:", err)
 		os.Exit(1)

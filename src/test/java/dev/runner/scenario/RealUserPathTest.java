@@ -44,7 +44,7 @@ class RealUserPathTest extends ScenarioTest {
     RealApiServer.Kubectl.Result describe = server.kubectl("describe", "rg", "shop", "-n", NS);
     assertThat(describe.ok()).as("%s", describe).isTrue();
     assertThat(describe.stdout()).contains("Services:").contains("Database:").contains("Frontend:")
-        .contains("Phase:  Completed").contains("Events:").contains("ServiceStarted")
+        .containsPattern("Phase:\\s+Completed").contains("Events:").contains("ServiceCompleted")
         .contains("started service frontend (Deployment shop-frontend)");
 
     RealApiServer.Kubectl.Result made = server.kubectl("get", "deploy,rs,pods", "-n", NS, "-l", "runner.dev/group=shop");
