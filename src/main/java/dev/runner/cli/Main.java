@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         PlanCommand.class,
         RunCommand.class,
         DemoCommand.class,
+        StatusCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {

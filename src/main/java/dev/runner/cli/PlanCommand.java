@@ -2,6 +2,8 @@ package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
 import dev.runner.core.GroupPlan;
+import dev.runner.view.GraphPicture;
+import dev.runner.view.PlanReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,13 +39,15 @@ final class PlanCommand implements Callable<Integer> {
   /** Kubernetes' rule for object names (a DNS subdomain). */
   private static final Pattern OBJECT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
 
-  enum Format { text, json }
+  enum Format { text, json, dot, mermaid }
 
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "RunnerGroup YAML files.")
   List<Path> files = new ArrayList<>();
 
   @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
-      description = "text (default) or json: one JSON object per group, one per line.")
+      description = {"text (default); json: one JSON object per group, one per line; dot (Graphviz) or mermaid: "
+          + "the dependency graph, one diagram per group, an arrow from each service to its dependents.",
+          "With dot or mermaid an invalid group's errors go to stderr and nothing is drawn for it."})
   Format output;
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -60,6 +64,7 @@ final class PlanCommand implements Callable<Integer> {
     boolean unreadable = false;
     boolean invalid = false;
     int groups = 0;
+    int drawn = 0;
     for (Path file : files) {
       RunnerGroupReader.Contents contents;
       try {
@@ -78,6 +83,15 @@ final class PlanCommand implements Callable<Integer> {
         PlanReport report = check(found);
         if (output == Format.json) {
           report.printJson(out);
+        } else if (output == Format.dot || output == Format.mermaid) {
+          if (!report.valid()) {
+            report.printText(err);
+          } else {
+            if (drawn++ > 0) {
+              out.println();
+            }
+            out.print(output == Format.dot ? GraphPicture.dot(report.graph()) : GraphPicture.mermaid(report.graph()));
+          }
         } else {
           if (groups > 0) {
             out.println();

@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <p>The one thing the generator's annotations cannot say is that {@code spec.services} is a list
  * keyed by name; the generator's post-processor hook adds it, and puts the printer columns in the order
- * DESIGN.md shows (the generator sorts them by name).
+ * the README shows for {@code kubectl get rg}: NAME, READY, HEALTHY, PHASE, AGE (the generator sorts them by name).
  */
 public final class CrdGeneration {
   private CrdGeneration() {}

@@ -330,7 +330,8 @@ class BadInputTest {
       // Quiet afterwards: no reconcile loop, no event per reconcile, no status rewrite.
       int decisions = cluster.decisions();
       int writes = cluster.requests().orElseThrow().mark();
-      await().pollDelay(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> true);
+      await().during(Duration.ofSeconds(3)).atMost(PATIENCE).until(() -> cluster.decisions() - decisions <= 1
+          && cluster.requests().orElseThrow().count(writes, RequestLog.Entry::write) == 0);
       assertThat(cluster.decisions() - decisions).as("reconciles while nothing changed").isLessThanOrEqualTo(1);
       assertThat(cluster.requests().orElseThrow().count(writes, RequestLog.Entry::write)).isZero();
       for (String name : names) {
@@ -364,7 +365,10 @@ class BadInputTest {
       assertThat(status("edit").getServices()).containsOnlyKeys("db", "api");
       assertThat(eventReasons("edit")).containsOnlyOnce("InvalidSpec");
       int decisions = cluster.decisions();
-      await().pollDelay(Duration.ofSeconds(2)).atMost(PATIENCE).until(() -> true);
+      // For 2s: at most one more reconcile, and the running Deployments are not touched.
+      await().during(Duration.ofSeconds(2)).atMost(PATIENCE).until(() -> cluster.decisions() - decisions <= 1
+          && deployment("edit-db").getMetadata().getResourceVersion().equals(db)
+          && deployment("edit-api").getMetadata().getResourceVersion().equals(api));
       assertThat(cluster.decisions() - decisions).isLessThanOrEqualTo(1);
       assertThat(deployment("edit-db").getMetadata().getResourceVersion()).isEqualTo(db);
       assertThat(deployment("edit-api").getMetadata().getResourceVersion()).isEqualTo(api);

@@ -11,6 +11,8 @@ import dev.runner.core.Times;
 import dev.runner.sandbox.Behavior;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,14 +27,21 @@ class OperatorRestartTest extends ScenarioTest {
     return ((MockClusterFixture) cluster).faults();
   }
 
+  /**
+   * Stops the operator for {@code down}, then starts a new one. Meanwhile no RunnerGroup changes:
+   * only the operator writes them, and it is down (a stopped operator has finished its writes).
+   */
   private void restartOperator(Duration down) {
     cluster.stopOperator();
-    pause(down);
+    Map<String, String> versions = groupVersions();
+    await().during(down).atMost(down.plus(PATIENCE)).until(() -> groupVersions().equals(versions));
     cluster.startOperator();
   }
 
-  private static void pause(Duration d) {
-    await().pollDelay(d).atMost(d.plusSeconds(5)).until(() -> true);
+  /** Each RunnerGroup of the namespace and its resourceVersion. */
+  private Map<String, String> groupVersions() {
+    return client.resources(RunnerGroup.class).inNamespace(NS).list().getItems().stream()
+        .collect(Collectors.toMap(g -> g.getMetadata().getName(), g -> g.getMetadata().getResourceVersion()));
   }
 
   @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * DESIGN.md "Behaviour" 4: failure detection, restart policies, backoff, the retry limit, reset,
+ * docs/restarts.md: failure detection, restart policies, backoff, the retry limit, reset,
  * and what the rest of the group does meanwhile. Containers exit by the simulated kubelet's
  * behaviour; kubelet's own restart back-off is long (10s), so every restart seen here is the
  * operator's.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN.md "Behaviour" 5: deleting a group and suspending it stop its services in reverse
+ * docs/stopping.md: deleting a group and suspending it stop its services in reverse
  * dependency order, leaves first, each only once what depends on it is gone. Pods take 400ms to
  * terminate, so an order that did not wait for them would show.
  */

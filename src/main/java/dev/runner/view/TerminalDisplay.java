@@ -1,12 +1,12 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import dev.runner.api.RunnerGroupStatus;
-import dev.runner.api.ServicePhase;
-import dev.runner.api.ServiceStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,18 +15,18 @@ import java.util.concurrent.TimeUnit;
  * the screen's edge instead of taking two rows (the redraw counts rows); the timeline shows its
  * latest lines that fit the screen.
  */
-final class TerminalDisplay implements DemoDisplay {
-  private static final String ESC = "\u001b[";
-  private static final String RESET = ESC + "0m";
-  private static final String BOLD = ESC + "1m";
-  private static final String DIM = ESC + "2m";
-  private static final String RED = ESC + "31m";
-  private static final String GREEN = ESC + "32m";
-  private static final String YELLOW = ESC + "33m";
-  private static final String CYAN = ESC + "36m";
+public final class TerminalDisplay implements Display {
+  private static final String ESC = ServiceTable.ESC;
+  private static final String RESET = ServiceTable.RESET;
+  private static final String BOLD = ServiceTable.BOLD;
+  private static final String DIM = ServiceTable.DIM;
+  private static final String YELLOW = ServiceTable.YELLOW;
+  private static final String CYAN = ServiceTable.CYAN;
+  private static final ServiceTable TABLE = new ServiceTable(true);
 
   private final PrintWriter out;
-  private final DemoDisplay.Group group;
+  private final Display.Group group;
+  private final Function<Duration, String> stamp;
   private final int rows;
   private final List<String> timeline = new ArrayList<>();
   private final Thread restoreOnExit;
@@ -35,9 +35,16 @@ final class TerminalDisplay implements DemoDisplay {
   private int drawn;
   private boolean closed;
 
-  TerminalDisplay(PrintWriter out, DemoDisplay.Group group) {
+  /** With the demo's clock: the time since the group was applied, {@code +1.234s}. */
+  public TerminalDisplay(PrintWriter out, Display.Group group) {
+    this(out, group, Display::time);
+  }
+
+  /** @param stamp how a time since the start is shown */
+  public TerminalDisplay(PrintWriter out, Display.Group group, Function<Duration, String> stamp) {
     this.out = out;
     this.group = group;
+    this.stamp = stamp;
     this.rows = terminalRows();
     // Wrap off, cursor hidden; both come back on exit, also on Ctrl-C.
     out.print(ESC + "?7l" + ESC + "?25l");
@@ -59,14 +66,14 @@ final class TerminalDisplay implements DemoDisplay {
   @Override
   public void event(String type, String reason, String message, Duration at) {
     String color = "Warning".equals(type) ? YELLOW : "";
-    timeline.add(DIM + DemoDisplay.time(at) + RESET + " " + color + reason + (color.isEmpty() ? "" : RESET) + ": " + message);
+    timeline.add(DIM + stamp.apply(at) + RESET + " " + color + reason + (color.isEmpty() ? "" : RESET) + ": " + message);
     this.now = at;
     draw();
   }
 
   @Override
   public void note(String message, Duration at) {
-    timeline.add(DIM + DemoDisplay.time(at) + RESET + " " + CYAN + message + RESET);
+    timeline.add(DIM + stamp.apply(at) + RESET + " " + CYAN + message + RESET);
     this.now = at;
     draw();
   }
@@ -114,70 +121,9 @@ final class TerminalDisplay implements DemoDisplay {
 
   private List<String> table() {
     List<String> lines = new ArrayList<>();
-    String phase = status == null || status.getPhase() == null ? "Pending" : status.getPhase().name();
-    String ready = status == null || status.getReady() == null ? "0/" + group.services().size() : status.getReady();
-    lines.add(BOLD + "RunnerGroup " + group.namespace() + "/" + group.name() + RESET + "  " + color(phase) + phase + RESET
-        + "  ready " + ready + "  " + DIM + DemoDisplay.time(now) + RESET);
-    List<String[]> cells = new ArrayList<>();
-    cells.add(new String[] {"SERVICE", "PHASE", "READY", "RESTARTS", "WAITING FOR", "ERROR"});
-    for (String name : DemoDisplay.order(status, group.services())) {
-      ServiceStatus s = status == null ? null : status.getServices().get(name);
-      int replicas = group.replicas().getOrDefault(name, 1);
-      cells.add(new String[] {
-          name,
-          s == null || s.getPhase() == null ? "-" : s.getPhase().name(),
-          (s == null || s.getReadyReplicas() == null ? 0 : s.getReadyReplicas()) + "/" + replicas,
-          s == null ? "0" : Integer.toString(s.getRestarts()),
-          s == null ? "" : String.join(",", s.getWaitingFor()),
-          s == null ? "" : s.getError()});
-    }
-    int[] widths = new int[6];
-    for (String[] row : cells) {
-      for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
-      }
-    }
-    for (int r = 0; r < cells.size(); r++) {
-      String[] row = cells.get(r);
-      StringBuilder line = new StringBuilder(r == 0 ? BOLD : "");
-      for (int i = 0; i < row.length; i++) {
-        String cell = i == row.length - 1 ? row[i] : pad(row[i], widths[i]);
-        if (r > 0 && i == 1) {
-          line.append(color(row[i])).append(cell).append(RESET);
-        } else {
-          line.append(cell);
-        }
-        line.append(i == row.length - 1 ? "" : "  ");
-      }
-      lines.add(line.append(RESET).toString());
-    }
+    lines.add(TABLE.header(group, status, DIM + stamp.apply(now) + RESET));
+    lines.addAll(TABLE.rows(group, status, Instant.now()));
     return lines;
-  }
-
-  private static String pad(String s, int width) {
-    return s + " ".repeat(Math.max(0, width - s.length()));
-  }
-
-  private static String color(String phase) {
-    ServicePhase service = null;
-    for (ServicePhase p : ServicePhase.values()) {
-      if (p.name().equals(phase)) {
-        service = p;
-      }
-    }
-    if (service != null) {
-      return switch (service) {
-        case Ready, Completed -> GREEN;
-        case Failed, BackingOff, Unhealthy -> RED;
-        case Starting, Delaying -> YELLOW;
-        case Waiting, Stopped -> DIM;
-      };
-    }
-    return switch (phase) {
-      case "Ready" -> GREEN;
-      case "Failed", "Degraded", "Invalid" -> RED;
-      default -> YELLOW;
-    };
   }
 
   /** The terminal's height from {@code stty size}, else 24. */

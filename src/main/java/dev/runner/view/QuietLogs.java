@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * display: their loggers go to WARN (logback, and java.util.logging for the mock server), and back
  * to what they were on {@link #close()}.
  */
-final class QuietLogs implements AutoCloseable {
+public final class QuietLogs implements AutoCloseable {
   private static final List<String> LOGGERS = List.of(org.slf4j.Logger.ROOT_LOGGER_NAME,
       "io.javaoperatorsdk", "io.fabric8", "io.vertx", "io.netty", "dev.runner",
       // JOSDK's configuration service logs under this name, outside its package.
@@ -25,27 +25,40 @@ final class QuietLogs implements AutoCloseable {
 
   private QuietLogs() {}
 
-  static QuietLogs quiet() {
+  /** Libraries' logs at WARN and above only: for {@code demo}. */
+  public static QuietLogs quiet() {
+    return quiet(Level.WARN, java.util.logging.Level.WARNING);
+  }
+
+  /**
+   * No logs at all: for {@code status}, whose stdout is a table or a picture (the logs go to stdout
+   * too); what goes wrong reaches it as an exception.
+   */
+  public static QuietLogs silent() {
+    return quiet(Level.OFF, java.util.logging.Level.OFF);
+  }
+
+  private static QuietLogs quiet(Level level, java.util.logging.Level julLevel) {
     QuietLogs quiet = new QuietLogs();
     for (String name : LOGGERS) {
       if (LoggerFactory.getLogger(name) instanceof Logger logback) {
         Level before = logback.getLevel();
-        if (!logback.getEffectiveLevel().isGreaterOrEqual(Level.WARN)) {
-          logback.setLevel(Level.WARN);
+        if (!logback.getEffectiveLevel().isGreaterOrEqual(level)) {
+          logback.setLevel(level);
           quiet.restore.add(() -> logback.setLevel(before));
         }
       }
       java.util.logging.Logger jul = java.util.logging.Logger.getLogger(
           name.equals(org.slf4j.Logger.ROOT_LOGGER_NAME) ? "" : name);
       java.util.logging.Level julBefore = jul.getLevel();
-      jul.setLevel(java.util.logging.Level.WARNING);
+      jul.setLevel(julLevel);
       quiet.julLoggers.add(jul);
       quiet.restore.add(() -> jul.setLevel(julBefore));
     }
     for (String name : SILENCED) {
       if (LoggerFactory.getLogger(name) instanceof Logger logback) {
         Level before = logback.getLevel();
-        logback.setLevel(Level.ERROR);
+        logback.setLevel(level.isGreaterOrEqual(Level.ERROR) ? level : Level.ERROR);
         quiet.restore.add(() -> logback.setLevel(before));
       }
     }

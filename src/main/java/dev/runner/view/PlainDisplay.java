@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
@@ -8,20 +8,29 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * For logs and pipes: one timestamped line per event, per service phase change and per group phase
  * change, never redrawn. {@code +1.234s api Starting}, {@code +1.240s event ServiceStarted: ...}.
  */
-final class PlainDisplay implements DemoDisplay {
+public final class PlainDisplay implements Display {
   private final PrintWriter out;
-  private final DemoDisplay.Group group;
+  private final Display.Group group;
+  private final Function<Duration, String> stamp;
   private final Map<String, ServicePhase> phases = new HashMap<>();
   private GroupPhase groupPhase;
 
-  PlainDisplay(PrintWriter out, DemoDisplay.Group group) {
+  /** With the demo's clock: the time since the group was applied, {@code +1.234s}. */
+  public PlainDisplay(PrintWriter out, Display.Group group) {
+    this(out, group, Display::time);
+  }
+
+  /** @param stamp how a time since the start is shown at the start of each line */
+  public PlainDisplay(PrintWriter out, Display.Group group, Function<Duration, String> stamp) {
     this.out = out;
     this.group = group;
+    this.stamp = stamp;
   }
 
   @Override
@@ -30,7 +39,7 @@ final class PlainDisplay implements DemoDisplay {
       return;
     }
     // In start order: "database Ready" comes before "migrate Starting" when one write did both.
-    for (String name : DemoDisplay.order(status, group.services())) {
+    for (String name : Display.order(status, group.services())) {
       ServiceStatus service = status.getServices().get(name);
       if (service == null || service.getPhase() == null || service.getPhase() == phases.get(name)) {
         continue;
@@ -68,7 +77,7 @@ final class PlainDisplay implements DemoDisplay {
   }
 
   private void line(Duration at, String text) {
-    out.println(DemoDisplay.time(at) + " " + text);
+    out.println(stamp.apply(at) + " " + text);
     out.flush();
   }
 }

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /** What {@code plan} says about one RunnerGroup, as text or as one line of JSON. */
-record PlanReport(String name, String source, List<String> errors, GroupPlan plan) {
+public record PlanReport(String name, String source, List<String> errors, GroupPlan plan) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  boolean valid() {
+  public boolean valid() {
     return errors.isEmpty();
   }
 
-  void printText(PrintWriter out) {
+  public void printText(PrintWriter out) {
     if (!valid()) {
       out.printf("%s (%s): INVALID, %d error%s%n", name, source, errors.size(), errors.size() == 1 ? "" : "s");
       errors.forEach(error -> out.println("  - " + error));
@@ -42,7 +42,7 @@ record PlanReport(String name, String source, List<String> errors, GroupPlan pla
     }
   }
 
-  void printJson(PrintWriter out) {
+  public void printJson(PrintWriter out) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("name", name);
     json.put("source", source);
@@ -77,6 +77,13 @@ record PlanReport(String name, String source, List<String> errors, GroupPlan pla
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The dependency graph of a valid group, services in start order, for {@link GraphPicture}. */
+  public GraphPicture.Graph graph() {
+    Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+    servicesInStartOrder().forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
+    return new GraphPicture.Graph(name, dependsOn, plan.graph().startWaves(), Map.of());
   }
 
   private List<GroupPlan.ServicePlan> servicesInStartOrder() {

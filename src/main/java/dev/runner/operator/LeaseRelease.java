@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.operator;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.operator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

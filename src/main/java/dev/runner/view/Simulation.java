@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.view;
 
 import dev.runner.api.RestartConfig;
 import dev.runner.api.RestartPolicy;
@@ -18,38 +18,34 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * What {@code demo}'s options ask of the simulated kubelet, per service: startup time, crashes,
  * image pull errors, never ready. Parsed from the command line, checked against the group, then
  * applied to the kubelet for the Deployments {@code <group>-<service>}.
  */
-final class Simulation {
+public final class Simulation {
   /** How long a pod of a service without its own --startup takes to become ready. */
-  static final Duration DEFAULT_STARTUP = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_STARTUP = Duration.ofSeconds(1);
   /** How long a crashing container runs before it exits, when --crash does not say. */
-  static final Duration DEFAULT_CRASH_AFTER = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_CRASH_AFTER = Duration.ofSeconds(1);
   /** How long a deleted pod takes to go away: long enough to see the stop order. */
-  static final Duration TERMINATION = Duration.ofMillis(300);
+  public static final Duration TERMINATION = Duration.ofMillis(300);
   /** --fast-backoff divides every backoff by this. */
-  static final int FAST_BACKOFF_DIVISOR = 10;
+  public static final int FAST_BACKOFF_DIVISOR = 10;
 
   /** {@code --startup [SERVICE=]DURATION}; service null: the default of every service. */
-  record Startup(String service, Duration time) {}
+  public record Startup(String service, Duration time) {}
 
   /** {@code --crash SERVICE=CODE[xTIMES][@AFTER]}; times -1: every start. */
-  record Crash(String service, int code, int times, Duration after) {
-    boolean permanent() {
+  public record Crash(String service, int code, int times, Duration after) {
+    public boolean permanent() {
       return times < 0;
     }
   }
 
   /** {@code --image-pull-error SERVICE[=MESSAGE]}. */
-  record PullError(String service, String message) {}
+  public record PullError(String service, String message) {}
 
   private final Duration defaultStartup;
   private final Map<String, Duration> startups = new LinkedHashMap<>();
@@ -57,7 +53,7 @@ final class Simulation {
   private final Map<String, String> pullErrors = new LinkedHashMap<>();
   private final Set<String> neverReady = new LinkedHashSet<>();
 
-  Simulation(List<Startup> startups, List<Crash> crashes, List<PullError> pullErrors, List<String> neverReady) {
+  public Simulation(List<Startup> startups, List<Crash> crashes, List<PullError> pullErrors, List<String> neverReady) {
     Duration fallback = DEFAULT_STARTUP;
     for (Startup s : startups) {
       if (s.service() == null) {
@@ -72,12 +68,12 @@ final class Simulation {
     this.neverReady.addAll(neverReady);
   }
 
-  Map<String, Crash> crashes() {
+  public Map<String, Crash> crashes() {
     return crashes;
   }
 
   /** Every option naming a service the group does not have, as "--crash: no service \"x\"". */
-  List<String> unknownServices(Set<String> services) {
+  public List<String> unknownServices(Set<String> services) {
     List<String> errors = new ArrayList<>();
     check("--startup", startups.keySet(), services, errors);
     check("--crash", crashes.keySet(), services, errors);
@@ -95,7 +91,7 @@ final class Simulation {
   }
 
   /** Tells the kubelet how each service's pods behave. {@code replicas} by service. */
-  void apply(SimulatedKubelet kubelet, String namespace, String group, Map<String, Integer> replicas) {
+  public void apply(SimulatedKubelet kubelet, String namespace, String group, Map<String, Integer> replicas) {
     kubelet.defaults(Behavior.builder().startupTime(defaultStartup).terminationTime(TERMINATION).build());
     for (String service : replicas.keySet()) {
       Behavior behavior = behavior(service, replicas.get(service));
@@ -106,7 +102,7 @@ final class Simulation {
   }
 
   /** The service's own behaviour, or null when it has nothing special. */
-  Behavior behavior(String service, int replicas) {
+  public Behavior behavior(String service, int replicas) {
     if (!startups.containsKey(service) && !crashes.containsKey(service) && !pullErrors.containsKey(service)
         && !neverReady.contains(service)) {
       return null;
@@ -126,7 +122,7 @@ final class Simulation {
   }
 
   /** Startup time of a service's pods. */
-  Duration startup(String service) {
+  public Duration startup(String service) {
     return startups.getOrDefault(service, defaultStartup);
   }
 
@@ -134,7 +130,7 @@ final class Simulation {
    * --fast-backoff: every service gets its resolved initialBackoff and maxBackoff divided by
    * {@link #FAST_BACKOFF_DIVISOR} (in whole milliseconds), the rest of its restartConfig as it was.
    */
-  static void fastBackoff(RunnerGroupSpec spec, GroupPlan plan) {
+  public static void fastBackoff(RunnerGroupSpec spec, GroupPlan plan) {
     for (ServiceSpec service : spec.getServices()) {
       GroupPlan.ServicePlan resolved = plan.services().get(service.getName());
       if (resolved == null) {
@@ -156,7 +152,7 @@ final class Simulation {
    * Warnings for crashes on every start that will not reach the restart limit within the timeout
    * (so the user can choose --fast-backoff or a longer --timeout before waiting for nothing).
    */
-  List<String> notes(GroupPlan plan, Duration timeout) {
+  public List<String> notes(GroupPlan plan, Duration timeout) {
     List<String> notes = new ArrayList<>();
     for (Crash crash : crashes.values()) {
       GroupPlan.ServicePlan service = plan.services().get(crash.service());
@@ -191,86 +187,5 @@ final class Simulation {
       }
     }
     return notes;
-  }
-
-  // ---- option values ----
-
-  private static final Pattern SERVICE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern CRASH = Pattern.compile("([^=]+)=(-?\\d+)(?:x(\\d+))?(?:@(\\S+))?");
-
-  private static String service(String value, String name) {
-    if (!SERVICE.matcher(name).matches()) {
-      throw new TypeConversionException("\"" + value + "\": \"" + name + "\" is not a service name");
-    }
-    return name;
-  }
-
-  private static Duration duration(String value, String text) {
-    try {
-      return Durations.parse("duration", text);
-    } catch (IllegalArgumentException e) {
-      throw new TypeConversionException("\"" + value + "\": \"" + text + "\" is not a duration (use e.g. 500ms, 2s, 1m30s)");
-    }
-  }
-
-  static final class StartupConverter implements ITypeConverter<Startup> {
-    @Override
-    public Startup convert(String value) {
-      int eq = value.indexOf('=');
-      if (eq < 0) {
-        return new Startup(null, duration(value, value));
-      }
-      return new Startup(service(value, value.substring(0, eq)), duration(value, value.substring(eq + 1)));
-    }
-  }
-
-  static final class CrashConverter implements ITypeConverter<Crash> {
-    @Override
-    public Crash convert(String value) {
-      Matcher m = CRASH.matcher(value);
-      if (!m.matches()) {
-        throw new TypeConversionException("\"" + value + "\" is not SERVICE=CODE[xTIMES][@AFTER] (e.g. api=1x2, worker=1, api=137@3s)");
-      }
-      String name = service(value, m.group(1));
-      int code;
-      try {
-        code = Integer.parseInt(m.group(2));
-      } catch (NumberFormatException e) {
-        code = -1;
-      }
-      if (code < 0 || code > 255) {
-        throw new TypeConversionException("\"" + value + "\": the exit code must be 0 to 255");
-      }
-      int times = -1;
-      if (m.group(3) != null) {
-        try {
-          times = Integer.parseInt(m.group(3));
-        } catch (NumberFormatException e) {
-          times = 0;
-        }
-        if (times < 1 || times > 1000) {
-          throw new TypeConversionException("\"" + value + "\": TIMES must be 1 to 1000 (leave out xTIMES to crash on every start)");
-        }
-      }
-      Duration after = m.group(4) == null ? DEFAULT_CRASH_AFTER : duration(value, m.group(4));
-      return new Crash(name, code, times, after);
-    }
-  }
-
-  static final class PullErrorConverter implements ITypeConverter<PullError> {
-    @Override
-    public PullError convert(String value) {
-      int eq = value.indexOf('=');
-      String name = service(value, eq < 0 ? value : value.substring(0, eq));
-      String message = eq < 0 || value.substring(eq + 1).isBlank() ? "manifest unknown" : value.substring(eq + 1);
-      return new PullError(name, message);
-    }
-  }
-
-  static final class ServiceNameConverter implements ITypeConverter<String> {
-    @Override
-    public String convert(String value) {
-      return service(value, value);
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.operator;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -13,17 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Logback, configured in code from --log-level and --log-format: one console appender on stdout. */
-final class Logging {
+public final class Logging {
   /** How log lines look: plain text for people, or one JSON object per line for a log pipeline. */
-  enum Format { plain, json }
+  public enum Format { plain, json }
 
-  static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+  public static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
   static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n";
 
   private Logging() {}
 
   /** @throws IllegalArgumentException for a level that is not one of {@link #LEVELS} */
-  static Level level(String name) {
+  public static Level level(String name) {
     String lower = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
     if (!LEVELS.contains(lower)) {
       throw new IllegalArgumentException("unknown log level '" + name + "' (expected one of trace, debug, info, warn, error)");
@@ -31,7 +31,7 @@ final class Logging {
     return Level.toLevel(lower);
   }
 
-  static void configure(Level level, Format format) {
+  public static void configure(Level level, Format format) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return; // another SLF4J binding: leave it alone
     }
