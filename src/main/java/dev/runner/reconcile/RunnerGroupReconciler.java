@@ -188,15 +188,8 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     return decision;
   }
 
-  /**
-   * Writes the status on a copy of {@code group}: the utility applies the change to the object it is
-   * given, and {@code group} is JOSDK's. Changed in place, JOSDK's finalizer removal after
-   * {@code cleanup} diffed it against the group as received and sent the status changes along in
-   * its JSON patch, which the API server refused (422: a removed field is no longer there) until
-   * the retries ran out.
-   */
   private static RunnerGroupStatus writeStatus(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus status) {
-    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(SERIALIZATION.clone(group), context, fresh -> {
+    PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(group, context, fresh -> {
       fresh.setStatus(status);
       return fresh;
     });
