@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver and kubectl (and, with --with-kcm or WITH_KCM=1,
-# kube-controller-manager) from the published Go modules pinned in go.mod, into
+# Builds the test cluster's binaries from the published Go modules pinned in go.mod, into
 #   bin/k8s/<version>-linux-amd64/
-# the layout fabric8 kube-api-test reads under KUBE_API_TEST_DIR (=it/cluster/bin).
+# the layout fabric8 kube-api-test reads under KUBE_API_TEST_DIR (=it/cluster/bin):
+#   etcd, kube-apiserver, kubectl                  the API server and its client
+#   kube-controller-manager, kube-scheduler        the real controllers and scheduler
+#   kwok                                           simulated nodes and pods (sigs.k8s.io/kwok)
+#   kstatus                                        the kstatus verdict on an object (cmd/kstatus)
+# All in one Go module and one `go build`, so the k8s.io packages they share compile once.
 # A stamp file records what was built: a second run with the same pins is a no-op.
 # Go's module and build caches make a rebuild after a pin change incremental.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-WITH_KCM=${WITH_KCM:-0}
 for arg in "$@"; do
   case "$arg" in
-    --with-kcm) WITH_KCM=1 ;;
     --print-dir) PRINT_DIR=1 ;;
-    *) echo "usage: $0 [--with-kcm] [--print-dir]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--print-dir]" >&2; exit 2 ;;
   esac
 done
 
@@ -30,8 +32,7 @@ major=${plain%%.*}; rest=${plain#*.}; minor=${rest%%.*}
 out="bin/k8s/${plain}-linux-amd64"
 if [[ "${PRINT_DIR:-0}" == 1 ]]; then echo "$PWD/$out"; exit 0; fi
 
-cmds=(etcd kube-apiserver kubectl)
-[[ "$WITH_KCM" == 1 ]] && cmds+=(kube-controller-manager)
+cmds=(etcd kube-apiserver kubectl kube-controller-manager kube-scheduler kwok kstatus)
 
 # The stamp names the pins and the sources of the wrappers; anything else changing means rebuild.
 stamp_content="k8s=${k8s_version} etcd=${etcd_version} go=$(go env GOVERSION) cmds=${cmds[*]} src=$(cat go.mod go.sum cmd/*/main.go build.sh | sha256sum | cut -c1-16)"

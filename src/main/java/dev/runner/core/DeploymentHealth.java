@@ -70,7 +70,9 @@ public final class DeploymentHealth {
     }
     int available = count(deployment.getStatus().getAvailableReplicas());
     int updated = count(deployment.getStatus().getUpdatedReplicas());
-    if (updated < replicas) {
+    // A rollout replaces old Pods: only while some are left. The Deployment controller's first status
+    // of a new Deployment (generation observed, no Pods, no updatedReplicas yet) is part of its start.
+    if (updated < replicas && count(deployment.getStatus().getReplicas()) > updated) {
       return "rollout in progress: " + updated + "/" + replicas + " replicas updated";
     }
     return prefix + available + "/" + replicas + " replicas available";

@@ -19,6 +19,10 @@ final class GroupSummary {
   static final String READY = "Ready";
   static final String PROGRESSING = "Progressing";
   static final String DEGRADED = "Degraded";
+  /** kstatus: True while the operator is bringing the group to its spec. */
+  static final String RECONCILING = "Reconciling";
+  /** kstatus: True when the group cannot go on without a change to it (Failed, Invalid). */
+  static final String STALLED = "Stalled";
 
   private GroupSummary() {}
 
@@ -79,17 +83,27 @@ final class GroupSummary {
     return parts.isEmpty() ? "" : "unhealthy services: " + String.join(", ", parts);
   }
 
-  /** Ready, Progressing, Degraded; a condition keeps its transition time while its status stays. */
+  /**
+   * Ready, Progressing, Degraded, and kstatus's Reconciling and Stalled (the conditions Flux, kpt
+   * and Helm read); each carries the generation it was computed for, and keeps its transition time
+   * while its status stays. Reconciling is True while the operator works towards the spec (Pending,
+   * Progressing, Degraded: a service is being restarted, Stopping); Stalled is True when only a
+   * change to the group can help (Failed, Invalid). Ready and Suspended are neither.
+   */
   static void conditions(RunnerGroupStatus status, RunnerGroupStatus previous, long generation, Instant now) {
     GroupPhase phase = status.getPhase();
     String reason = phase.name();
     String message = status.getMessage().isEmpty() ? "all services are healthy" : status.getMessage();
     boolean progressing = phase == GroupPhase.Pending || phase == GroupPhase.Progressing || phase == GroupPhase.Stopping;
     boolean degraded = phase == GroupPhase.Degraded || phase == GroupPhase.Failed;
+    boolean reconciling = progressing || phase == GroupPhase.Degraded;
+    boolean stalled = phase == GroupPhase.Failed || phase == GroupPhase.Invalid;
     List<Condition> conditions = new ArrayList<>();
     conditions.add(condition(previous, READY, status.isHealthy(), reason, message, generation, now));
     conditions.add(condition(previous, PROGRESSING, progressing, reason, message, generation, now));
     conditions.add(condition(previous, DEGRADED, degraded, reason, message, generation, now));
+    conditions.add(condition(previous, RECONCILING, reconciling, reason, message, generation, now));
+    conditions.add(condition(previous, STALLED, stalled, reason, message, generation, now));
     status.setConditions(conditions);
   }
 

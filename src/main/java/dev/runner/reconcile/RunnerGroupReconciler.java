@@ -169,8 +169,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   @Override
   public DeleteControl cleanup(RunnerGroup group, Context<RunnerGroup> context) {
+    RunnerGroupStatus before = group.getStatus();
     Decision decision = converge(group, context, true);
     if (decision.stopped()) {
+      if (StatusRecorder.changed(before, decision.status())) {
+        // This call wrote the status ("all services stopped"). JOSDK's JSON patch that removes the
+        // finalizer is diffed against the group as this call received it, so it would carry status
+        // operations for fields that write just changed: 422, ten times over. The next cleanup
+        // writes nothing and removes the finalizer.
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(0);
+      }
       return DeleteControl.defaultDelete();
     }
     DeleteControl control = DeleteControl.noFinalizerRemoval();

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *       are therefore tracked in memory, not taken from the cache alone.</li>
  * </ul>
  */
-public final class SimulatedKubelet implements AutoCloseable {
+public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SimulatedKubelet.class);
   private static final String ANY_NAMESPACE = "*";
@@ -135,7 +135,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     log.debug("simulated kubelet stopped");
   }
 
-  /** The behaviour of Deployments that have none of their own (initially {@link Behavior#DEFAULT}). */
+  @Override
   public SimulatedKubelet defaults(Behavior behavior) {
     defaults = new Registration(Objects.requireNonNull(behavior), registrations.incrementAndGet());
     resyncAll();
@@ -153,6 +153,7 @@ public final class SimulatedKubelet implements AutoCloseable {
    * (a Pod already running is not restarted; a Pod waiting on an image pull proceeds once the
    * pull error is removed).
    */
+  @Override
   public SimulatedKubelet behave(String namespace, String deployment, Behavior behavior) {
     String key = namespace + "/" + deployment;
     if (behavior == null) {
@@ -168,6 +169,7 @@ public final class SimulatedKubelet implements AutoCloseable {
    * The containers of one running Pod of the Deployment (the first by name) terminate now with
    * {@code exitCode}; kubelet restarts them in place after its back-off, as for any exit.
    */
+  @Override
   public void exitOneNow(String namespace, String deployment, int exitCode) {
     String key = namespace + "/" + deployment;
     executor.execute(guarded(key, () -> {
@@ -188,6 +190,7 @@ public final class SimulatedKubelet implements AutoCloseable {
    * The node evicts one Pod of the Deployment (the first by name): phase Failed, reason Evicted;
    * the Pod object stays, and the ReplicaSet creates a replacement.
    */
+  @Override
   public void evictOne(String namespace, String deployment) {
     String key = namespace + "/" + deployment;
     executor.execute(guarded(key, () -> {
@@ -204,6 +207,7 @@ public final class SimulatedKubelet implements AutoCloseable {
   }
 
   /** The containers of the Deployment's running Pods terminate now with {@code exitCode}. */
+  @Override
   public void exitNow(String namespace, String deployment, int exitCode) {
     String key = namespace + "/" + deployment;
     executor.execute(guarded(key, () -> {
@@ -222,6 +226,7 @@ public final class SimulatedKubelet implements AutoCloseable {
    * The Deployment's rollout fails: condition Progressing=False, reason ProgressDeadlineExceeded,
    * until its {@code metadata.generation} changes (a scale or template change).
    */
+  @Override
   public void failRollout(String namespace, String deployment) {
     String key = namespace + "/" + deployment;
     executor.execute(guarded(key, () -> {

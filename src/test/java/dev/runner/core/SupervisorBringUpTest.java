@@ -91,6 +91,26 @@ class SupervisorBringUpTest {
       assertThat(world.service("a").isHealthy()).isTrue();
     }
 
+    /**
+     * The real Deployment controller's first status of a new Deployment: generation observed, no
+     * Pods yet, no updatedReplicas. That is the start, not a rollout: the message stays "starting",
+     * so the status is not written three times (starting, rollout in progress, starting again).
+     */
+    @Test
+    void theDeploymentControllersFirstStatusIsStillStartingNotARollout() {
+      World world = World.of(spec(svc("a")));
+      world.step(t(0));
+      assertThat(world.service("a").getError()).isEqualTo("starting: 0/1 replicas available");
+
+      world.deploymentStatus("a", 1, 0, 0, 0);
+      world.step(t(1));
+      assertThat(world.service("a").getError()).isEqualTo("starting: 0/1 replicas available");
+
+      world.deploymentStatus("a", 1, 1, 1, 0);
+      world.step(t(2));
+      assertThat(world.service("a").getError()).isEqualTo("starting: 0/1 replicas available");
+    }
+
     @Test
     void diamondStartsBothMiddlesInTheSameDecision() {
       World world = World.of(spec(svc("top"), svc("left").dependsOn("top"), svc("right").dependsOn("top"),

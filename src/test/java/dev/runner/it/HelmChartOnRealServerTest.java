@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The Helm chart, installed into the real server with helm-java and uninstalled again: every
  * rendered object (CRD, ServiceAccount, RBAC, Deployment, Service) is accepted and exists as
- * rendered; uninstall removes all of it but the CRD (Helm never deletes CRDs from crds/).
+ * rendered; the real controllers make the operator's Pod and the real scheduler puts it on one of
+ * kwok's Nodes (it runs nothing there: the operator under test is a process of its own); uninstall
+ * removes all of it but the CRD (Helm never deletes CRDs from crds/).
  */
 @RealApiServerTest
 class HelmChartOnRealServerTest {
@@ -53,6 +55,10 @@ class HelmChartOnRealServerTest {
     Deployment deployment = client.apps().deployments().inNamespace(NAMESPACE).withName(RELEASE + "-runner-operator").get();
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(RELEASE + "-runner-operator");
     assertThat(deployment.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    await("the operator's Pod scheduled onto a kwok Node").atMost(Duration.ofSeconds(60))
+        .until(() -> client.pods().inNamespace(NAMESPACE).list().getItems().stream()
+            .anyMatch(p -> p.getSpec().getNodeName() != null && p.getSpec().getNodeName().startsWith("kwok-node-")
+                && p.getMetadata().getName().startsWith(RELEASE + "-runner-operator-")));
 
     String uninstalled = new Helm(OperatorAccount.CHART).uninstall(RELEASE)
         .withNamespace(NAMESPACE).withKubeConfig(server.kubeconfig()).call();

@@ -62,6 +62,23 @@ public final class OperatorProcess {
    * as the leader (the Lease is then held through the chart's Role).
    */
   public static OperatorProcess start(RealApiServer server, Path log, String identity) {
+    for (int attempt = 1; ; attempt++) {
+      OperatorProcess operator = launch(server, log, identity);
+      try {
+        operator.awaitLeading();
+        return operator;
+      } catch (AssertionError e) {
+        // The free port was taken between the probe and the bind (other processes share the
+        // machine): start again on another.
+        if (attempt < 3 && !operator.process.isAlive() && operator.tail().contains("Address already in use")) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static OperatorProcess launch(RealApiServer server, Path log, String identity) {
     Path kubeconfig = OperatorAccount.kubeconfig(server, log.resolveSibling(log.getFileName() + ".kubeconfig"));
     int port = freePort();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -92,7 +109,6 @@ public final class OperatorProcess {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    operator.awaitLeading();
     return operator;
   }
 
@@ -161,6 +177,15 @@ public final class OperatorProcess {
   public List<String> forbiddenLines() {
     try (Stream<String> lines = Files.lines(log)) {
       return lines.filter(l -> FORBIDDEN.matcher(l).find()).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The log's lines that match {@code pattern}. */
+  public List<String> linesMatching(Pattern pattern) {
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.filter(l -> pattern.matcher(l).find()).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

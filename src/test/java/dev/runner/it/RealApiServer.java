@@ -22,8 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd + kube-apiserver on free loopback ports, started by fabric8's kube-api-test from the binaries
- * that it/cluster/build.sh builds from the Kubernetes Go modules, plus the matching kubectl.
+ * A test cluster: etcd + kube-apiserver on free loopback ports, started by fabric8's kube-api-test
+ * from the binaries that it/cluster/build.sh builds from the Kubernetes Go modules, plus the
+ * matching kubectl, and around them a {@link ControlPlane} (kube-controller-manager,
+ * kube-scheduler, kwok's fake Nodes).
  *
  * <p>kube-api-test is configured in code, not through its environment variables: in 7.5.2 a
  * {@code KUBE_API_TEST_OFFLINE_MODE=true} in the environment fails with a ClassCastException
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What the server is: authorization mode RBAC, a self-signed serving certificate, an admin client
  * certificate (group system:masters), a service-account signing key (so TokenRequest works), the
- * ServiceAccount admission plugin off. No controllers and no nodes: nothing creates ReplicaSets or
- * Pods by itself.
+ * ServiceAccount admission plugin off. The real Deployment, ReplicaSet, garbage-collector and
+ * namespace controllers run; Pods are scheduled onto kwok's Nodes and played by its stages.
  */
 public final class RealApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RealApiServer.class);
@@ -43,7 +45,12 @@ public final class RealApiServer implements AutoCloseable {
 
   private static volatile RealApiServer current;
 
+  /** Every binary build.sh makes; the suite needs them all. */
+  static final List<String> BINARIES = List.of("etcd", "kube-apiserver", "kubectl", "kube-controller-manager",
+      "kube-scheduler", "kwok", "kstatus");
+
   private final KubeAPIServer server;
+  private volatile ControlPlane controlPlane;
   private final Path workDir;
   private final Path binaries;
   private final String version;
@@ -68,7 +75,7 @@ public final class RealApiServer implements AutoCloseable {
   static Optional<String> missingBinaries() {
     Path k8s = binRoot().resolve("k8s");
     return findBinaries(k8s).isPresent() ? Optional.empty()
-        : Optional.of("no etcd/kube-apiserver/kubectl under " + k8s + "/<version>-linux-amd64: build them with "
+        : Optional.of("no " + String.join("/", BINARIES) + " under " + k8s + "/<version>-linux-amd64: build them with "
             + "it/cluster/build.sh (see README, \"Tests on a real API server\")");
   }
 
@@ -87,6 +94,8 @@ public final class RealApiServer implements AutoCloseable {
       }
       Assumptions.abort(message);
     }
+    // A test JVM killed outright (no shutdown hook) leaves its cluster running: stop that first.
+    ControlPlane.reapOrphans();
     // kube-api-test keeps its certificates and the API server's cert-dir in the test dir and finds
     // the binaries in <test dir>/k8s: a fresh dir per run, with k8s linking to the built binaries.
     Path workDir = Path.of("target", "kube-api-test").toAbsolutePath();
@@ -109,23 +118,26 @@ public final class RealApiServer implements AutoCloseable {
         .withStartupTimeout(120_000)
         .build());
     server.start();
+    // kube-api-test's etcd and kube-apiserver are this JVM's children: recorded for the reaper.
+    ProcessHandle.current().children().forEach(ControlPlane::record);
     Path kubeconfig = workDir.resolve("kubeconfig");
     write(kubeconfig, server.getKubeConfigYaml());
     log.info("kube-apiserver ready in {} ms; KUBECONFIG={}", (System.nanoTime() - started) / 1_000_000, kubeconfig);
     RealApiServer real = new RealApiServer(server, workDir, binaries.get(), kubeconfig);
     Runtime.getRuntime().addShutdownHook(new Thread(real::close, "real-apiserver-stop"));
+    real.controlPlane = ControlPlane.start(real.client, binaries.get(), kubeconfig);
     current = real;
     return real;
   }
 
-  /** The highest version directory that holds all three binaries, as kube-api-test would pick it. */
+  /** The highest version directory that holds all the binaries, as kube-api-test would pick it. */
   private static Optional<Path> findBinaries(Path k8s) {
     if (!Files.isDirectory(k8s)) {
       return Optional.empty();
     }
     try (Stream<Path> dirs = Files.list(k8s)) {
       return dirs.filter(d -> d.getFileName().toString().endsWith("-linux-amd64"))
-          .filter(d -> Stream.of("etcd", "kube-apiserver", "kubectl").allMatch(b -> Files.isExecutable(d.resolve(b))))
+          .filter(d -> BINARIES.stream().allMatch(b -> Files.isExecutable(d.resolve(b))))
           .max(Comparator.comparing(d -> versionKey(d.getFileName().toString())));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -170,6 +182,16 @@ public final class RealApiServer implements AutoCloseable {
     return read(kubeconfig);
   }
 
+  /** The controllers, the scheduler and kwok around this server. */
+  public ControlPlane controlPlane() {
+    return controlPlane;
+  }
+
+  /** A binary build.sh made, e.g. "kstatus". */
+  public Path binary(String name) {
+    return binaries.resolve(name);
+  }
+
   public Path kubectlBinary() {
     return binaries.resolve("kubectl");
   }
@@ -195,8 +217,14 @@ public final class RealApiServer implements AutoCloseable {
       return;
     }
     closed = true;
-    client.close();
-    server.stop();
+    try {
+      if (controlPlane != null) {
+        controlPlane.close();
+      }
+    } finally {
+      client.close();
+      server.stop();
+    }
   }
 
   private static String read(Path file) {

@@ -255,7 +255,8 @@ class BringUpTest extends ScenarioTest {
     assertThat(invalid.getMessage()).contains("dependency cycle: api -> db -> api");
     assertThat(condition(invalid, "Ready").getReason()).isEqualTo("Invalid");
     assertThat(invalid.getStartOrder()).containsExactly(List.of("db"), List.of("api"));
-    assertThat(eventReasons("edit")).contains("InvalidSpec");
+    // The event is written after the status: on a real server, a moment later.
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(eventReasons("edit")).contains("InvalidSpec"));
     assertThat(deployment("edit-db").getMetadata().getResourceVersion()).isEqualTo(dbVersion);
     assertThat(deployment("edit-api").getMetadata().getResourceVersion()).isEqualTo(apiVersion);
 

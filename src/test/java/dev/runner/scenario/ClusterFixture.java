@@ -2,14 +2,14 @@ package dev.runner.scenario;
 
 import dev.runner.core.Decision;
 import dev.runner.reconcile.RunnerOperator;
-import dev.runner.sandbox.SimulatedKubelet;
+import dev.runner.sandbox.PodBehaviors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a scenario runs against: a client to an API server, the simulated kubelet, and the
+ * What a scenario runs against: a client to an API server, what runs its Pods, and the
  * operator, which a scenario may stop and start again. The mock server is one implementation;
  * a real API server can be another.
  */
@@ -19,7 +19,8 @@ public abstract class ClusterFixture implements AutoCloseable {
 
   public abstract KubernetesClient client();
 
-  public abstract SimulatedKubelet kubelet();
+  /** How the Pods behave: the simulated kubelet, or kwok's stages on a real control plane. */
+  public abstract PodBehaviors kubelet();
 
   /**
    * The client the operator runs with: the test's own client unless the fixture tells them apart

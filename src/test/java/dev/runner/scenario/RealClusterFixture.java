@@ -4,7 +4,7 @@ import dev.runner.api.RunnerGroup;
 import dev.runner.it.OperatorAccount;
 import dev.runner.it.OperatorProcess;
 import dev.runner.it.RealApiServer;
-import dev.runner.sandbox.SimulatedKubelet;
+import dev.runner.it.StagedPods;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -21,8 +21,11 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.TestInfo;
 
 /**
- * A scenario's cluster on a real kube-apiserver (no controllers, no nodes): the test and the
- * simulated kubelet use the admin client; the operator is the packaged jar's {@code run} command in a
+ * A scenario's cluster on the real control plane ({@link RealApiServer}: kube-apiserver,
+ * kube-controller-manager, kube-scheduler, kwok's Nodes): the real Deployment and ReplicaSet
+ * controllers make the Pods, kwok's stages play them, and the scenario's {@link
+ * dev.runner.sandbox.Behavior}s reach the stages through {@link StagedPods}. The test uses the
+ * admin client; the operator is the packaged jar's {@code run} command in a
  * process of its own ({@link OperatorProcess}) with only a token of the Helm chart's ServiceAccount
  * and leader election on the chart's Lease. Its log goes to {@code target/operator-logs/<test>.log};
  * stopping it (SIGTERM) fails the test when it does not exit 0 or when its log shows a 403.
@@ -33,7 +36,7 @@ public final class RealClusterFixture extends ClusterFixture {
 
   private final RealApiServer server;
   private final KubernetesClient client;
-  private final SimulatedKubelet kubelet;
+  private final StagedPods kubelet;
   private final String namespace;
   private final String name;
   private final List<Path> logs = new ArrayList<>();
@@ -50,8 +53,9 @@ public final class RealClusterFixture extends ClusterFixture {
     client = new KubernetesClientBuilder().withConfig(server.client().getConfiguration()).build();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
         .createOr(r -> r.update());
+    kubelet = server.controlPlane().pods();
+    kubelet.reset();
     clean();
-    kubelet = new SimulatedKubelet(client, namespace).start();
   }
 
   @Override
@@ -135,8 +139,23 @@ public final class RealClusterFixture extends ClusterFixture {
   }
 
   @Override
-  public SimulatedKubelet kubelet() {
+  public StagedPods kubelet() {
     return kubelet;
+  }
+
+  /** The lines of every log of this test's operator processes so far that match {@code pattern}. */
+  public synchronized List<String> operatorLogLines(java.util.regex.Pattern pattern) {
+    List<String> found = new ArrayList<>();
+    for (Path log : logs) {
+      try (var lines = Files.lines(log)) {
+        lines.filter(l -> pattern.matcher(l).find()).forEach(found::add);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // not started yet
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return found;
   }
 
   /** The real server keeps no request log for us. */
@@ -150,15 +169,16 @@ public final class RealClusterFixture extends ClusterFixture {
     try {
       super.close();
     } finally {
-      kubelet.close();
       clean();
+      kubelet.reset();
       client.close();
     }
   }
 
   /**
-   * Empties the namespace. Nothing else would: without kube-controller-manager there is no garbage
-   * collector, and without a kubelet a Pod on a node is only gone after a delete with grace 0.
+   * Empties the namespace: RunnerGroups (without their finalizer: the operator may be gone), then
+   * Deployments in the foreground (the garbage collector removes their ReplicaSets and Pods), Pods
+   * left over with grace 0, and the Events.
    */
   private void clean() {
     for (RunnerGroup g : client.resources(RunnerGroup.class).inNamespace(namespace).list().getItems()) {
@@ -171,8 +191,23 @@ public final class RealClusterFixture extends ClusterFixture {
       }
       r.delete();
     }
-    client.apps().deployments().inNamespace(namespace).delete();
-    for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+    client.apps().deployments().inNamespace(namespace).withPropagationPolicy(
+        io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+    client.apps().replicaSets().inNamespace(namespace).withPropagationPolicy(
+        io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+    deletePods();
+    client.v1().events().inNamespace(namespace).delete();
+    Awaitility.await("namespace " + namespace + " empty").atMost(Duration.ofSeconds(30)).until(() ->
+        client.resources(RunnerGroup.class).inNamespace(namespace).list().getItems().isEmpty()
+            && client.apps().deployments().inNamespace(namespace).list().getItems().isEmpty()
+            && client.apps().replicaSets().inNamespace(namespace).list().getItems().isEmpty()
+            && deletePods());
+  }
+
+  /** Deletes the namespace's Pods at once (grace 0); true when there were none. */
+  private boolean deletePods() {
+    List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
+    for (Pod p : pods) {
       var r = client.pods().inNamespace(namespace).withName(p.getMetadata().getName());
       if (p.getMetadata().getFinalizers() != null && !p.getMetadata().getFinalizers().isEmpty()) {
         r.edit(x -> {
@@ -182,10 +217,6 @@ public final class RealClusterFixture extends ClusterFixture {
       }
       r.withGracePeriod(0).delete();
     }
-    client.v1().events().inNamespace(namespace).delete();
-    Awaitility.await("namespace " + namespace + " empty").atMost(Duration.ofSeconds(30)).until(() ->
-        client.resources(RunnerGroup.class).inNamespace(namespace).list().getItems().isEmpty()
-            && client.apps().deployments().inNamespace(namespace).list().getItems().isEmpty()
-            && client.pods().inNamespace(namespace).list().getItems().isEmpty());
+    return pods.isEmpty();
   }
 }

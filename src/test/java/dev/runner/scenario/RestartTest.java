@@ -10,6 +10,8 @@ import dev.runner.api.ServiceStatus;
 import dev.runner.core.Times;
 import dev.runner.sandbox.Behavior;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -408,10 +410,9 @@ class RestartTest extends ScenarioTest {
     for (int i = 0; i < 3; i++) {
       int decisions = cluster.decisions();
       String value = "t" + i;
-      client.pods().inNamespace(NS).withName(crashed).edit(p -> {
-        p.getMetadata().getLabels().put("touched", value);
-        return p;
-      });
+      // A merge patch, not an edit: the kubelet writes this Pod's status meanwhile (an edit can 409).
+      client.pods().inNamespace(NS).withName(crashed).patch(PatchContext.of(PatchType.JSON_MERGE),
+          "{\"metadata\":{\"labels\":{\"touched\":\"" + value + "\"}}}");
       await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
       assertThat(svcStatus("dup", "web").getRestarts()).isEqualTo(1);
     }
@@ -420,10 +421,8 @@ class RestartTest extends ScenarioTest {
     int decisions = cluster.decisions();
     String fresh = pods("dup-web").stream().map(p -> p.getMetadata().getName()).filter(n -> !n.equals(crashed))
         .findFirst().orElseThrow();
-    client.pods().inNamespace(NS).withName(fresh).edit(p -> {
-      p.getMetadata().getLabels().put("touched", "after");
-      return p;
-    });
+    client.pods().inNamespace(NS).withName(fresh).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"touched\":\"after\"}}}");
     await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
     assertThat(svcStatus("dup", "web").getRestarts()).isEqualTo(1);
     assertThat(svcStatus("dup", "web").getPhase()).isEqualTo(ServicePhase.Ready);

@@ -95,8 +95,17 @@ public final class Timeline implements AutoCloseable {
     }
   }
 
+  /**
+   * The Deployment of a Pod: its owner, or its owner's owner when that is a ReplicaSet (the real
+   * controllers: {@code <deployment>-<pod-template-hash>}; the simulated kubelet owns Pods by the
+   * Deployment directly).
+   */
   private static String owner(Pod pod) {
-    return pod.getMetadata().getOwnerReferences().stream().map(r -> r.getName()).filter(Objects::nonNull)
+    String hash = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get("pod-template-hash");
+    return pod.getMetadata().getOwnerReferences().stream()
+        .map(r -> "ReplicaSet".equals(r.getKind()) && hash != null && r.getName().endsWith("-" + hash)
+            ? r.getName().substring(0, r.getName().length() - hash.length() - 1) : r.getName())
+        .filter(Objects::nonNull)
         .findFirst().orElse("");
   }
 
