@@ -76,7 +76,7 @@ public final class RealApiServer implements AutoCloseable {
     Path k8s = binRoot().resolve("k8s");
     return findBinaries(k8s).isPresent() ? Optional.empty()
         : Optional.of("no " + String.join("/", BINARIES) + " under " + k8s + "/<version>-linux-amd64: build them with "
-            + "it/cluster/build.sh (see README, \"Tests on a real API server\")");
+            + "it/cluster/build.sh (see docs/testing.md, \"Tests on a real API server\")");
   }
 
   /** Whether missing binaries are a failure (the real-apiserver profile) rather than a skip. */
