@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  *       after the starts its siblings made.</li>
  *   <li>{@code neverReady}, {@code imagePullError}, {@code restartBackoff},
  *       {@code terminationTime}: one annotation each.</li>
- *   <li>{@link #exitNow}: {@code exit-now-code} and {@code exit-now-below} (the restart count the
- *       exit is for, so it happens once).</li>
+ *   <li>{@link #exitNow}, {@link #exitOneNow}: {@code exit-now-code} and {@code exit-now-below}
+ *       (the restart count the exit is for, so it happens once).</li>
+ *   <li>{@link #evictOne}: {@code evict-after: 0s} on that one Pod.</li>
  *   <li>{@link #failRollout}: not played (see there): the real Deployment controller never fails
  *       the rollout of a Deployment that completed.</li>
  * </ul>
@@ -147,14 +148,24 @@ public final class StagedPods implements PodBehaviors, AutoCloseable {
   }
 
   /**
-   * Not yet on the control plane: the eviction stage is chosen by a pod-template annotation
-   * ({@code kwok.runner.dev/evict-after}, see it/kwok/stages.yaml and ControlPlaneTest); no Real*
-   * scenario evicts a Pod of a running group yet.
+   * The first Pod of the Deployment by name that is neither terminating nor finished gets {@code
+   * evict-after: 0s}: the {@code runner-pod-evict} stage evicts it once it is running and ready
+   * (phase Failed, reason Evicted), and the ReplicaSet makes a replacement. The annotation is not
+   * one of the behaviour's keys, so {@link #annotate} leaves it where it is when the behaviour
+   * changes; the replacement, a new Pod, does not get it.
    */
   @Override
   public void evictOne(String namespace, String deployment) {
-    throw new UnsupportedOperationException("evicting one Pod of a running Deployment is not staged on the control plane yet");
+    writer.execute(() -> podsOf(namespace, deployment).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> p.getStatus() == null || !"Failed".equals(p.getStatus().getPhase())
+            && !"Succeeded".equals(p.getStatus().getPhase()))
+        .min(java.util.Comparator.comparing(p -> p.getMetadata().getName()))
+        .ifPresent(p -> patchAnnotations(p, Map.of(EVICT_AFTER, "0s"))));
   }
+
+  /** The eviction stage's annotation (it/kwok/stages.yaml, {@code runner-pod-evict}). */
+  static final String EVICT_AFTER = PREFIX + "evict-after";
 
   /** The first {@code pods} running Pods of the Deployment (by name) exit now with {@code exitCode}. */
   private void exit(String namespace, String deployment, int exitCode, int pods) {
