@@ -9,6 +9,8 @@ import dev.runner.api.ServicePhase;
 import dev.runner.sandbox.Behavior;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -166,10 +168,8 @@ class BringUpTest extends ScenarioTest {
     int decisions = cluster.decisions();
     // Wake the reconciler with an event that changes nothing it cares about: a label on a Pod.
     String pod = pods("quiet-db").get(0).getMetadata().getName();
-    client.pods().inNamespace(NS).withName(pod).edit(p -> {
-      p.getMetadata().getLabels().put("touched", "yes");
-      return p;
-    });
+    client.pods().inNamespace(NS).withName(pod)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
     int mark = requests.mark();
     await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
     assertThat(requests.count(mark, RequestLog.Entry::write)).isZero();

@@ -280,10 +280,8 @@ class RestartTest extends ScenarioTest {
 
     // One event per transition, none per reconcile: touch the group's Pods, the count stays.
     int decisions = cluster.decisions();
-    client.pods().inNamespace(NS).withName(apiPod).edit(p -> {
-      p.getMetadata().getLabels().put("touched", "yes");
-      return p;
-    });
+    client.pods().inNamespace(NS).withName(apiPod)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
     await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
     assertThat(eventsWith("lim", "RestartLimitReached")).hasSize(1)
         .first().extracting(Event::getType, Event::getMessage)
@@ -361,10 +359,8 @@ class RestartTest extends ScenarioTest {
     int decisions = cluster.decisions();
     annotate("ann", "1");
     String pod = pods("ann-web").get(0).getMetadata().getName();
-    client.pods().inNamespace(NS).withName(pod).edit(p -> {
-      p.getMetadata().getLabels().put("touched", "yes");
-      return p;
-    });
+    client.pods().inNamespace(NS).withName(pod)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
     await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
     assertThat(timeline.replicaHistory("ann-web")).containsExactly(1, 0, 1, 0, 1);
     assertThat(pods("ann-web")).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
@@ -460,13 +456,10 @@ class RestartTest extends ScenarioTest {
   }
 
   private void annotate(String group, String value) {
-    client.resources(RunnerGroup.class).inNamespace(NS).withName(group).edit(g -> {
-      if (g.getMetadata().getAnnotations() == null) {
-        g.getMetadata().setAnnotations(new java.util.HashMap<>());
-      }
-      g.getMetadata().getAnnotations().put("runner.dev/restart", value);
-      return g;
-    });
+    // A merge patch, not a read-modify-write: the operator's status writes change the
+    // resourceVersion meanwhile, and an update would be refused (409) as kubectl annotate's is not.
+    client.resources(RunnerGroup.class).inNamespace(NS).withName(group)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"runner.dev/restart\":\"" + value + "\"}}}");
   }
 
   /** Each distinct nextRestartAt the service had, in order. */

@@ -60,14 +60,24 @@ public abstract class ScenarioTest {
     if (existing == null) {
       return client.resource(group).create();
     }
-    return client.resources(RunnerGroup.class).inNamespace(NS).withName(group.getMetadata().getName())
-        .edit(current -> {
-          current.setSpec(group.getSpec());
-          if (group.getMetadata().getAnnotations() != null) {
-            current.getMetadata().setAnnotations(group.getMetadata().getAnnotations());
-          }
-          return current;
-        });
+    // A read-modify-write, as kubectl edit: the operator's status writes may change the
+    // resourceVersion in between (409), and then the edit is made again on what is there now.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client.resources(RunnerGroup.class).inNamespace(NS).withName(group.getMetadata().getName())
+            .edit(current -> {
+              current.setSpec(group.getSpec());
+              if (group.getMetadata().getAnnotations() != null) {
+                current.getMetadata().setAnnotations(group.getMetadata().getAnnotations());
+              }
+              return current;
+            });
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != java.net.HttpURLConnection.HTTP_CONFLICT || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   protected RunnerGroup group(String name) {
