@@ -6,9 +6,7 @@ import dev.runner.api.Limits;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.RunnerGroupStatus;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -276,22 +274,8 @@ public final class GroupDependencies {
       reason = "NotReady";
       message = observation.problems();
     }
-    String text = ready ? "True" : "False";
-    String since = previous.getConditions().stream()
-        .filter(c -> CONDITION.equals(c.getType()) && Objects.equals(text, c.getStatus()))
-        .map(Condition::getLastTransitionTime)
-        .filter(Objects::nonNull)
-        .findFirst()
-        .orElse(Times.format(now.truncatedTo(ChronoUnit.SECONDS)));
     List<Condition> conditions = new ArrayList<>(status.getConditions());
-    conditions.add(new ConditionBuilder()
-        .withType(CONDITION)
-        .withStatus(text)
-        .withReason(reason)
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .withLastTransitionTime(since)
-        .build());
+    conditions.add(GroupSummary.condition(previous, CONDITION, ready, reason, message, generation, now));
     status.setConditions(conditions);
   }
 }

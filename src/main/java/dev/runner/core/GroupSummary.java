@@ -107,7 +107,8 @@ final class GroupSummary {
     status.setConditions(conditions);
   }
 
-  private static Condition condition(RunnerGroupStatus previous, String type, boolean value, String reason, String message,
+  /** One condition; it keeps its previous transition time while its status stays. */
+  static Condition condition(RunnerGroupStatus previous, String type, boolean value, String reason, String message,
       long generation, Instant now) {
     String text = value ? "True" : "False";
     String since = previous.getConditions().stream()

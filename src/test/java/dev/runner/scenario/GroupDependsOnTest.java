@@ -184,9 +184,4 @@ class GroupDependsOnTest extends ScenarioTest {
   protected static Condition condition(RunnerGroupStatus status, String type) {
     return status.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
   }
-
-  protected static String group(String name, String specExtra, String services) {
-    return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: " + name + "}\nspec:\n"
-        + specExtra + "  services:\n" + services;
-  }
 }

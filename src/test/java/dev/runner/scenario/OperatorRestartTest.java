@@ -132,13 +132,4 @@ class OperatorRestartTest extends ScenarioTest {
       assertThat(server().acceptedCreates(DEPLOYMENTS, d)).isEqualTo(1);
     }
   }
-
-  private static String group(String name, String services) {
-    return group(name, "", services);
-  }
-
-  private static String group(String name, String specExtra, String services) {
-    return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: " + name + "}\nspec:\n"
-        + specExtra + "  services:\n" + services;
-  }
 }

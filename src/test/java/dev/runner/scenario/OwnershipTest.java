@@ -162,8 +162,4 @@ class OwnershipTest extends ScenarioTest {
     awaitPhase("bad", GroupPhase.Ready);
     assertThat(status("bad").getServices().get("web").getReason()).isEqualTo(ServiceReason.Healthy);
   }
-
-  private static String group(String name, String services) {
-    return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: " + name + "}\nspec:\n  services:\n" + services;
-  }
 }

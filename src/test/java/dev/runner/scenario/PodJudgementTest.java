@@ -22,16 +22,6 @@ import org.junit.jupiter.api.Test;
 class PodJudgementTest extends ScenarioTest {
   private static final Duration QUIET = Duration.ofSeconds(2);
 
-  private static String group(String name, String services) {
-    return """
-        apiVersion: runner.dev/v1alpha1
-        kind: RunnerGroup
-        metadata: {name: %s}
-        spec:
-          services:
-        """.formatted(name) + services;
-  }
-
   private ServiceStatus svcStatus(String group, String service) {
     return service(group, service).orElseThrow();
   }

@@ -71,16 +71,6 @@ class RealKstatusTest extends ScenarioTest {
     return Optional.ofNullable(status(name)).map(RunnerGroupStatus::getPhase).orElse(null);
   }
 
-  private static String group(String name, String services) {
-    return """
-        apiVersion: runner.dev/v1alpha1
-        kind: RunnerGroup
-        metadata: {name: %s}
-        spec:
-          services:
-        """.formatted(name) + services;
-  }
-
   /** kstatus's verdict on the group as the server has it now: "Status\tmessage". */
   private String kstatus(String name) {
     String json = Serialization.asJson(client.genericKubernetesResources("runner.dev/v1alpha1", "RunnerGroup")

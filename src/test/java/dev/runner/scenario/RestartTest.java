@@ -36,16 +36,6 @@ class RestartTest extends ScenarioTest {
     return Behavior.builder().restartBackoff(KUBELET_BACKOFF);
   }
 
-  private static String group(String name, String services) {
-    return """
-        apiVersion: runner.dev/v1alpha1
-        kind: RunnerGroup
-        metadata: {name: %s}
-        spec:
-          services:
-        """.formatted(name) + services;
-  }
-
   private static String restart(String fields) {
     return "    restartConfig: {" + fields + "}\n";
   }

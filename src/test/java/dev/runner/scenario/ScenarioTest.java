@@ -53,6 +53,17 @@ public abstract class ScenarioTest {
     cluster.close();
   }
 
+  /** A RunnerGroup's YAML: its name and its services (each as {@code svc} or a test writes it). */
+  protected static String group(String name, String services) {
+    return group(name, "", services);
+  }
+
+  /** The same, with {@code specExtra} (whole lines, indented two spaces) before the services. */
+  protected static String group(String name, String specExtra, String services) {
+    return "apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: " + name + "}\nspec:\n"
+        + specExtra + "  services:\n" + services;
+  }
+
   protected RunnerGroup apply(String yaml) {
     RunnerGroup group = Serialization.unmarshal(yaml, RunnerGroup.class);
     group.getMetadata().setNamespace(NS);
