@@ -43,8 +43,7 @@ final class DeploymentWriter {
   /**
    * Each action concerns another service's Deployment, so they go out in parallel: a wave of
    * twenty services costs one round trip, not twenty.
-   */
-  /**
+   *
    * @return the writes the API server refused (403 forbidden, 422 invalid), by service, with the
    *     API server's own message; the other services' writes were made. Any other failure is thrown.
    */
