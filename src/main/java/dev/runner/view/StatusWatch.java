@@ -89,22 +89,7 @@ public final class StatusWatch {
       }
       before.forEach(e -> shownEvents.add(key(e)));
       display.status(group.getStatus(), now());
-      groups = client.resources(RunnerGroup.class).inNamespace(namespace).withName(name).inform(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(RunnerGroup g) {
-          seen.add(new StatusSeen(g));
-        }
-
-        @Override
-        public void onUpdate(RunnerGroup old, RunnerGroup g) {
-          seen.add(new StatusSeen(g));
-        }
-
-        @Override
-        public void onDelete(RunnerGroup g, boolean unknown) {
-          seen.add(new Gone(g));
-        }
-      });
+      groups = client.resources(RunnerGroup.class).inNamespace(namespace).withName(name).inform(groupsInto(seen));
       String uid = group.getMetadata().getUid();
       events = client.v1().events().inNamespace(namespace).inform(new ResourceEventHandler<>() {
         @Override
@@ -168,22 +153,7 @@ public final class StatusWatch {
     MixedOperation<RunnerGroup, KubernetesResourceList<RunnerGroup>, Resource<RunnerGroup>> all =
         client.resources(RunnerGroup.class);
     BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-    ResourceEventHandler<RunnerGroup> handler = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(RunnerGroup g) {
-        seen.add(new StatusSeen(g));
-      }
-
-      @Override
-      public void onUpdate(RunnerGroup old, RunnerGroup g) {
-        seen.add(new StatusSeen(g));
-      }
-
-      @Override
-      public void onDelete(RunnerGroup g, boolean unknown) {
-        seen.add(new Gone(g));
-      }
-    };
+    ResourceEventHandler<RunnerGroup> handler = groupsInto(seen);
     SharedIndexInformer<RunnerGroup> informer = namespace == null ? all.inAnyNamespace().inform(handler)
         : all.inNamespace(namespace).inform(handler);
     Map<String, RunnerGroup> groups = new java.util.TreeMap<>();
@@ -246,5 +216,25 @@ public final class StatusWatch {
     if (informer != null) {
       informer.close();
     }
+  }
+
+  /** A group's additions and changes as its status seen, its deletion as gone, onto {@code seen}. */
+  private static ResourceEventHandler<RunnerGroup> groupsInto(BlockingQueue<Seen> seen) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(RunnerGroup g) {
+        seen.add(new StatusSeen(g));
+      }
+
+      @Override
+      public void onUpdate(RunnerGroup old, RunnerGroup g) {
+        seen.add(new StatusSeen(g));
+      }
+
+      @Override
+      public void onDelete(RunnerGroup g, boolean unknown) {
+        seen.add(new Gone(g));
+      }
+    };
   }
 }
