@@ -15,6 +15,11 @@ import java.util.List;
     // Its cost bounds Limits.DEPENDS_ON_MAX (see there).
     value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in self.services.map(t, t.name)))",
     message = "dependsOn names a service that is not in this group: add that service or fix the name")
+@ValidationRule(
+    value = "!has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always' "
+        + "|| self.services.all(s, s.kind != 'Job' || (has(s.restartConfig) && has(s.restartConfig.policy)))",
+    message = "the group's restartConfig.policy Always would apply to a Job service, and a Job is meant to end: "
+        + "give each Job service its own restartConfig.policy (OnFailure or Never)")
 public class RunnerGroupSpec {
   @JsonPropertyDescription("true stops every service in reverse dependency order; false starts them again")
   private Boolean suspend;

@@ -14,18 +14,48 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One service of a group: it runs as the Deployment {@code <group>-<service>}. */
+/**
+ * One service of a group: it runs as the workload {@code <group>-<service>} of its {@link #getKind kind}
+ * (a Deployment unless it says otherwise).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
     value = "!has(self.dependsOn) || !(self.name in self.dependsOn)",
     message = "a service cannot depend on itself: remove its own name from dependsOn")
+@ValidationRule(
+    value = "!has(self.volumeClaimTemplates) || self.kind == 'StatefulSet'",
+    message = "volumeClaimTemplates is only for kind: StatefulSet: set kind: StatefulSet or remove volumeClaimTemplates")
+@ValidationRule(
+    value = "!has(self.persistentVolumeClaimRetentionPolicy) || self.kind == 'StatefulSet'",
+    message = "persistentVolumeClaimRetentionPolicy is only for kind: StatefulSet: set kind: StatefulSet or remove it")
+@ValidationRule(
+    value = "!has(self.activeDeadlineSeconds) || self.kind == 'Job'",
+    message = "activeDeadlineSeconds is only for kind: Job: set kind: Job or remove activeDeadlineSeconds")
+@ValidationRule(
+    value = "self.kind != 'Job' || !has(self.replicas) || self.replicas == 1",
+    message = "a Job service runs one pod: remove replicas or set it to 1 (parallel Jobs are not supported)")
+@ValidationRule(
+    value = "self.kind != 'Job' || !has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always'",
+    message = "restartConfig.policy Always is not allowed for a Job (a Job is meant to end): use OnFailure or Never, "
+        + "or kind: Deployment for a service that runs forever")
+@ValidationRule(
+    value = "self.kind != 'Job' || !has(self.autoscaled) || !self.autoscaled",
+    message = "a Job service cannot be autoscaled: remove autoscaled")
 public class ServiceSpec {
   @JsonPropertyDescription("The service name, a DNS label; the Deployment is named <group>-<service>")
   @Required
   @Size(min = 1, max = Limits.SERVICE_NAME_MAX)
   @Pattern(Limits.DNS_LABEL)
   private String name;
+
+  @JsonPropertyDescription("What the service runs as: Deployment (default), StatefulSet (state: stable names and volume "
+      + "claims) or Job (one-shot work, healthy once it has succeeded). Cannot change once set: remove the service and "
+      + "add it under the new kind")
+  @Default("Deployment")
+  @ValidationRule(value = "self == oldSelf",
+      message = "kind cannot change on an existing service: remove the service and add it again (or under a new name)")
+  private WorkloadKind kind;
 
   @JsonPropertyDescription("Services that must be healthy before this one starts")
   @Size(max = Limits.DEPENDS_ON_MAX)
@@ -60,7 +90,20 @@ public class ServiceSpec {
   @Min(0)
   private Integer minReadySeconds;
 
-  @JsonPropertyDescription("The Pod template of the service's Deployment; the operator adds its own labels")
+  @JsonPropertyDescription("kind StatefulSet: the StatefulSet's volumeClaimTemplates, one PersistentVolumeClaim per pod "
+      + "and template; the claims outlive the group unless persistentVolumeClaimRetentionPolicy says otherwise")
+  @Size(max = 16)
+  private List<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> volumeClaimTemplates;
+
+  @JsonPropertyDescription("kind StatefulSet: the StatefulSet's persistentVolumeClaimRetentionPolicy (default Retain on "
+      + "deletion and on scale-down: deleting a group never deletes its data)")
+  private io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy persistentVolumeClaimRetentionPolicy;
+
+  @JsonPropertyDescription("kind Job: the Job's activeDeadlineSeconds: a run that takes longer fails (and is retried by restartConfig)")
+  @Min(1)
+  private Long activeDeadlineSeconds;
+
+  @JsonPropertyDescription("The Pod template of the service's workload; the operator adds its own labels")
   @Required
   @ValidationRule(
       value = "has(self.spec) && has(self.spec.containers) && size(self.spec.containers) > 0",
@@ -68,6 +111,24 @@ public class ServiceSpec {
   private PodTemplateSpec template;
 
   public String getName() { return name; }
+  /** The declared kind, {@code null} when not set (the CRD defaults it; see {@link #kind()}). */
+  public WorkloadKind getKind() { return kind; }
+  public void setKind(WorkloadKind kind) { this.kind = kind; }
+  /** The kind the service runs as: Deployment when not set. */
+  public WorkloadKind kind() { return kind == null ? WorkloadKind.Deployment : kind; }
+  public List<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> getVolumeClaimTemplates() { return volumeClaimTemplates; }
+  public void setVolumeClaimTemplates(List<io.fabric8.kubernetes.api.model.PersistentVolumeClaim> volumeClaimTemplates) {
+    this.volumeClaimTemplates = volumeClaimTemplates;
+  }
+  public io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy getPersistentVolumeClaimRetentionPolicy() {
+    return persistentVolumeClaimRetentionPolicy;
+  }
+  public void setPersistentVolumeClaimRetentionPolicy(
+      io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy policy) {
+    this.persistentVolumeClaimRetentionPolicy = policy;
+  }
+  public Long getActiveDeadlineSeconds() { return activeDeadlineSeconds; }
+  public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) { this.activeDeadlineSeconds = activeDeadlineSeconds; }
   public void setName(String name) { this.name = name; }
   public List<String> getDependsOn() { return dependsOn; }
   public void setDependsOn(List<String> dependsOn) { this.dependsOn = dependsOn == null ? new ArrayList<>() : dependsOn; }
