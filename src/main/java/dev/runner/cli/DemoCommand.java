@@ -53,7 +53,7 @@ import picocli.CommandLine.TypeConversionException;
     exitCodeList = {
         "0:the group became healthy (phase Ready)",
         "1:the group failed (phase Failed or Invalid) or --timeout passed first",
-        "2:a FILE cannot be read or holds no RunnerGroup, or the command line is wrong"})
+        "2:a FILE cannot be read or holds no RunnerGroup, a Compose FILE cannot be converted, or the command line is wrong"})
 final class DemoCommand implements Callable<Integer> {
   static final int HEALTHY = DemoSession.HEALTHY;
   static final int FAILED = DemoSession.FAILED;
@@ -63,7 +63,8 @@ final class DemoCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "FILE",
       description = "RunnerGroup YAML files. Default: the bundled examples/shop.yaml. Several groups (that depend on "
           + "one another through spec.dependsOn) are applied together: the last that no other depends on is shown "
-          + "in full, the others' phases as lines of their own.")
+          + "in full, the others' phases as lines of their own. Compose files (by their content) are converted "
+          + "together into one group, as by convert; a conversion error ends the demo before it starts (exit 2).")
   List<Path> files = new ArrayList<>();
 
   @Option(names = "--startup", paramLabel = "[SERVICE=]DURATION", converter = SimulationConverters.StartupConverter.class,
@@ -98,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--plain", description = "Timestamped lines even on a terminal (the default when the output is not one).")
   boolean plain;
+
+  @picocli.CommandLine.Mixin
+  ComposeInput compose = new ComposeInput();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
@@ -156,7 +160,25 @@ final class DemoCommand implements Callable<Integer> {
     }
     List<RunnerGroup> groups = new ArrayList<>();
     java.util.Set<String> names = new java.util.HashSet<>();
+    List<Path> composeFiles = ComposeInput.composeFiles(files);
+    if (!composeFiles.isEmpty()) {
+      dev.runner.compose.ComposeConverter.Conversion conversion;
+      try {
+        conversion = compose.convert(composeFiles, null, null, err);
+      } catch (dev.runner.compose.ComposeException e) {
+        throw new RunnerGroupReader.UnreadableFile(e.getMessage());
+      }
+      if (conversion.hasErrors() || conversion.group() == null) {
+        throw new RunnerGroupReader.UnreadableFile(composeFiles.get(0) + ": the Compose file converted with errors "
+            + "(above): fix them, or see what converts with: convert " + composeFiles.get(0));
+      }
+      groups.add(conversion.group());
+      names.add(null + "/" + conversion.group().getMetadata().getName());
+    }
     for (Path file : files) {
+      if (composeFiles.contains(file)) {
+        continue;
+      }
       for (RunnerGroup group : groups(file, reader.read(file), err)) {
         String key = group.getMetadata().getNamespace() + "/" + group.getMetadata().getName();
         if (!names.add(key)) {

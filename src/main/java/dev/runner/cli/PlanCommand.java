@@ -34,12 +34,14 @@ import picocli.CommandLine.Spec;
         "The groups of all the files are checked together: a cycle between them (spec.dependsOn) is an error; a group "
             + "they depend on that none of the files holds is a note. A group without a namespace is taken to be in default.",
         "The report, validation errors included, goes to stdout; a file that cannot be read or parsed is reported "
-            + "on stderr in one line."},
+            + "on stderr in one line.",
+        "Compose files (a top-level services: mapping, no apiVersion or kind) are converted as by convert, all of them "
+            + "together into one group, and that group is planned; what the conversion reports goes to stderr."},
     usageHelpAutoWidth = true,
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
         "0:every group is valid",
-        "1:a group is invalid (all its errors are on stdout)",
+        "1:a group is invalid (all its errors are on stdout), or a Compose file converted with errors",
         "2:a file cannot be read or parsed, holds no RunnerGroup, or the command line is wrong"})
 final class PlanCommand implements Callable<Integer> {
   static final int VALID = 0;
@@ -62,6 +64,9 @@ final class PlanCommand implements Callable<Integer> {
           "With dot or mermaid an invalid group's errors go to stderr and nothing is drawn for it."})
   Format output;
 
+  @picocli.CommandLine.Mixin
+  ComposeInput compose = new ComposeInput();
+
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
@@ -76,7 +81,23 @@ final class PlanCommand implements Callable<Integer> {
     boolean unreadable = false;
     boolean invalid = false;
     List<RunnerGroupReader.Found> found = new ArrayList<>();
+    List<Path> composeFiles = ComposeInput.composeFiles(files);
+    if (!composeFiles.isEmpty()) {
+      try {
+        dev.runner.compose.ComposeConverter.Conversion conversion = compose.convert(composeFiles, null, null, err);
+        invalid |= conversion.hasErrors();
+        if (conversion.group() != null) {
+          found.add(new RunnerGroupReader.Found(composeFiles.get(0), 1, 1, conversion.group()));
+        }
+      } catch (dev.runner.compose.ComposeException e) {
+        err.println(e.getMessage());
+        unreadable = true;
+      }
+    }
     for (Path file : files) {
+      if (composeFiles.contains(file)) {
+        continue;
+      }
       RunnerGroupReader.Contents contents;
       try {
         contents = reader.read(file);
