@@ -4,7 +4,6 @@ import dev.runner.compose.ComposeConverter;
 import dev.runner.compose.ComposeException;
 import dev.runner.compose.ComposeReader;
 import dev.runner.compose.Finding;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +25,6 @@ final class ComposeInput {
   /** The environment Compose files are interpolated from; tests hand in their own. */
   Map<String, String> environment = System.getenv();
 
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-
   /** The files of {@code files} that are Compose files, in their order. */
   static List<Path> composeFiles(List<Path> files) {
     return files.stream().filter(ComposeReader::isCompose).toList();
@@ -42,17 +39,5 @@ final class ComposeInput {
       err.println(finding.line());
     }
     return conversion;
-  }
-
-  /** One YAML stream for {@code kubectl apply -f -}: the group first, then its Services. */
-  static String yaml(ComposeConverter.Conversion conversion) {
-    StringBuilder out = new StringBuilder();
-    out.append(document(SERIALIZATION.asYaml(conversion.group())));
-    conversion.services().forEach(service -> out.append(document(SERIALIZATION.asYaml(service))));
-    return out.toString();
-  }
-
-  private static String document(String yaml) {
-    return (yaml.startsWith("---") ? "" : "---\n") + yaml + (yaml.endsWith("\n") ? "" : "\n");
   }
 }

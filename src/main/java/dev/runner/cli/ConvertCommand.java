@@ -93,7 +93,7 @@ final class ConvertCommand implements Callable<Integer> {
       err.flush();
       return ERRORS;
     }
-    String yaml = ComposeInput.yaml(conversion);
+    String yaml = conversion.yaml();
     if (output == null) {
       spec.commandLine().getOut().print(yaml);
       spec.commandLine().getOut().flush();

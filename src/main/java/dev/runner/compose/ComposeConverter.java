@@ -63,7 +63,24 @@ public final class ComposeConverter {
     public boolean hasErrors() {
       return findings.stream().anyMatch(f -> f.severity() == Severity.ERROR);
     }
+
+    /** One YAML stream for {@code kubectl apply -f -}: the group first, then its Services; "" without a group. */
+    public String yaml() {
+      StringBuilder out = new StringBuilder();
+      if (group != null) {
+        out.append(document(SERIALIZATION.asYaml(group)));
+        services.forEach(service -> out.append(document(SERIALIZATION.asYaml(service))));
+      }
+      return out.toString();
+    }
+
+    private static String document(String yaml) {
+      return (yaml.startsWith("---") ? "" : "---\n") + yaml + (yaml.endsWith("\n") ? "" : "\n");
+    }
   }
+
+  private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+      new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
 
   private static final Pattern GO_DURATION = Pattern.compile("([0-9]*\\.?[0-9]+)(ns|us|µs|ms|s|m|h)");
 
