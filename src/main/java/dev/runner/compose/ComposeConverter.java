@@ -632,7 +632,6 @@ public final class ComposeConverter {
       case "privileged", "cap_add", "cap_drop", "security_opt" ->
           "set the container's securityContext in the group by hand, if the cluster allows it";
       case "devices" -> "Kubernetes gives devices to pods through device plugins; set the resources by hand";
-      case "extends" -> "copy the extended service's keys into this one (extends is not resolved) and convert again";
       case "container_name", "hostname" -> "the pods are named <group>-<service>-...; other services reach it by its "
           + "Service name";
       case "networks", "links" -> "every service of the group shares one network and is reached by its Service name";

@@ -69,7 +69,8 @@ final class ComposeMerge {
     return value;
   }
 
-  private static Map<String, Object> service(Map<String, Object> base, Map<String, Object> override) {
+  /** {@code override} merged onto {@code base}, two definitions of one service (of two files, or {@code extends}). */
+  static Map<String, Object> service(Map<String, Object> base, Map<String, Object> override) {
     Map<String, Object> merged = new LinkedHashMap<>(base);
     for (Map.Entry<String, Object> entry : override.entrySet()) {
       put(merged, entry.getKey(), value(merged.get(entry.getKey()), entry.getValue(), entry.getKey()));

@@ -87,31 +87,13 @@ public final class ComposeReader {
     Map<String, Object> merged = new LinkedHashMap<>();
     for (int i = 0; i < files.size(); i++) {
       Path file = files.get(i);
-      Map<String, Object> top = load(file, i == 0);
-      try {
-        top = ComposeMerge.cast((Map<?, ?>) interpolate(top, interpolation, unset));
-      } catch (Interpolation.Failure e) {
-        throw new ComposeException(file + ": " + e.getMessage());
-      }
-      Map<String, Object> normal = new LinkedHashMap<>(top);
-      if (top.get("services") instanceof Map<?, ?> services) {
-        Map<String, Object> each = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> service : ComposeMerge.cast(services).entrySet()) {
-          Object value = service.getValue();
-          if (value == null) {
-            value = new LinkedHashMap<String, Object>();
-          }
-          if (!(value instanceof Map<?, ?> body)) {
-            throw new ComposeException(file + ": services." + service.getKey() + ": must be a mapping, not "
-                + ComposeSyntax.describe(value));
-          }
-          try {
-            each.put(service.getKey(), ComposeSyntax.service(service.getKey(), ComposeMerge.cast(body)));
-          } catch (ComposeSyntax.Invalid e) {
-            throw new ComposeException(file + ": " + e.getMessage());
-          }
+      Map<String, Object> normal = normal(file, i == 0, interpolation, unset);
+      if (normal.get("services") instanceof Map<?, ?> services) {
+        Map<String, Object> resolved = new LinkedHashMap<>();
+        for (String service : ComposeMerge.cast(services).keySet()) {
+          resolved.put(service, extend(file, ComposeMerge.cast(services), service, interpolation, unset, new LinkedHashSet<>()));
         }
-        normal.put("services", each);
+        normal.put("services", resolved);
       }
       merged = i == 0 ? ComposeMerge.cast((Map<?, ?>) ComposeMerge.plain(normal)) : ComposeMerge.files(merged, normal);
     }
@@ -160,6 +142,87 @@ public final class ComposeReader {
     }
     List<String> volumes = merged.get("volumes") instanceof Map<?, ?> v ? List.copyOf(ComposeMerge.cast(v).keySet()) : List.of();
     return new ComposeProject(name, directory, services, List.copyOf(disabled), volumes, List.copyOf(findings));
+  }
+
+  /** The file read, interpolated, and its services' keys in their long syntax. */
+  private Map<String, Object> normal(Path file, boolean first, Interpolation interpolation, Set<String> unset)
+      throws ComposeException {
+    Map<String, Object> top = load(file, first);
+    try {
+      top = ComposeMerge.cast((Map<?, ?>) interpolate(top, interpolation, unset));
+    } catch (Interpolation.Failure e) {
+      throw new ComposeException(file + ": " + e.getMessage());
+    }
+    Map<String, Object> normal = new LinkedHashMap<>(top);
+    if (top.get("services") instanceof Map<?, ?> services) {
+      Map<String, Object> each = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> service : ComposeMerge.cast(services).entrySet()) {
+        Object value = service.getValue();
+        if (value == null) {
+          value = new LinkedHashMap<String, Object>();
+        }
+        if (!(value instanceof Map<?, ?> body)) {
+          throw new ComposeException(file + ": services." + service.getKey() + ": must be a mapping, not "
+              + ComposeSyntax.describe(value));
+        }
+        try {
+          each.put(service.getKey(), ComposeSyntax.service(service.getKey(), ComposeMerge.cast(body)));
+        } catch (ComposeSyntax.Invalid e) {
+          throw new ComposeException(file + ": " + e.getMessage());
+        }
+      }
+      normal.put("services", each);
+    }
+    return normal;
+  }
+
+  /**
+   * The service {@code name} of {@code file} with its {@code extends} resolved, as Compose resolves it: the
+   * base service (of the same file, or of {@code file:}, relative to the file that names it) merged with
+   * this one by the merge rules, this one's keys winning; a cycle is an error.
+   */
+  private Map<String, Object> extend(Path file, Map<String, Object> services, String name, Interpolation interpolation,
+      Set<String> unset, Set<String> visiting) throws ComposeException {
+    String at = file + ": services." + name + ".extends";
+    if (!(services.get(name) instanceof Map<?, ?> raw)) {
+      throw new ComposeException(at.substring(0, at.length() - ".extends".length()) + ": no such service");
+    }
+    Map<String, Object> service = ComposeMerge.cast(raw);
+    Object extension = service.get("extends");
+    if (extension == null) {
+      return service;
+    }
+    if (!visiting.add(file.toAbsolutePath().normalize() + "#" + name)) {
+      throw new ComposeException(at + ": a cycle (" + String.join(" -> ", visiting) + " -> " + name + ")");
+    }
+    String base;
+    Object other = null;
+    if (extension instanceof String short_) {
+      base = short_;
+    } else if (extension instanceof Map<?, ?> long_ && long_.get("service") instanceof String named) {
+      base = named;
+      other = long_.get("file");
+    } else {
+      throw new ComposeException(at + ": must be a service name or {service, file}");
+    }
+    Path baseFile = file;
+    Map<String, Object> baseServices = services;
+    if (other != null) {
+      Path parent = file.toAbsolutePath().getParent();
+      baseFile = parent.resolve(String.valueOf(other)).normalize();
+      Map<String, Object> top = normal(baseFile, false, interpolation, unset);
+      baseServices = top.get("services") instanceof Map<?, ?> map ? ComposeMerge.cast(map) : Map.of();
+    }
+    if (!baseServices.containsKey(base)) {
+      throw new ComposeException(at + ": there is no service " + base + (other == null ? "" : " in " + baseFile));
+    }
+    Map<String, Object> own = new LinkedHashMap<>(service);
+    own.remove("extends");
+    Map<String, Object> resolved = ComposeMerge.service(
+        ComposeMerge.cast((Map<?, ?>) ComposeMerge.plain(extend(baseFile, baseServices, base, interpolation, unset, visiting))),
+        own);
+    visiting.remove(file.toAbsolutePath().normalize() + "#" + name);
+    return resolved;
   }
 
   private Map<String, Object> load(Path file, boolean first) throws ComposeException {

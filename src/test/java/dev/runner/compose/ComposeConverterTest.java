@@ -380,12 +380,11 @@ class ComposeConverterTest {
             network_mode: host
             privileged: true
             devices: ["/dev/ttyUSB0:/dev/ttyUSB0"]
-            extends: {service: base}
             container_name: my-web
             ports: [{target: 80, mode: host}]
         """);
     assertThat(conversion.findings()).extracting(f -> f.severity() + " " + f.key()).containsExactly(
-        "WARNING network_mode", "WARNING privileged", "WARNING devices", "WARNING extends", "NOTE container_name",
+        "WARNING network_mode", "WARNING privileged", "WARNING devices", "NOTE container_name",
         "WARNING ports.mode");
     assertThat(conversion.hasErrors()).isFalse();
   }

@@ -220,6 +220,41 @@ class ComposeReaderTest {
   }
 
   @Test
+  void extendsIsResolvedFromTheSameFileAndFromAnotherOne() throws Exception {
+    file("common/base.yaml", """
+        services:
+          app:
+            image: base:1
+            environment: {TZ: utc, PORT: "80"}
+            command: [base]
+        """);
+    ComposeProject project = read(file("compose.yaml", """
+        services:
+          common:
+            extends: {file: common/base.yaml, service: app}
+            ports: ["80"]
+          cli:
+            extends: common
+            environment: {PORT: "8080"}
+            command: [cli]
+        """));
+    ComposeService cli = project.services().get("cli");
+    assertThat(cli.image()).isEqualTo("base:1");
+    assertThat(cli.environment()).containsExactly(Map.entry("TZ", "utc"), Map.entry("PORT", "8080"));
+    assertThat(cli.command()).containsExactly("cli");
+    assertThat(cli.ports()).containsExactly(new Port(80, "", "tcp"));
+    assertThat(cli.unmapped()).isEmpty();
+  }
+
+  @Test
+  void extendsOfAMissingServiceOrInACycleIsRefused() throws Exception {
+    Path missing = file("missing.yaml", "services:\n  web: {extends: {service: base}}\n");
+    assertThatThrownBy(() -> read(missing)).hasMessage(missing + ": services.web.extends: there is no service base");
+    Path cycle = file("cycle.yaml", "services:\n  a: {extends: b}\n  b: {extends: a}\n");
+    assertThatThrownBy(() -> read(cycle)).hasMessageStartingWith(cycle + ": services.").hasMessageContaining(".extends: a cycle");
+  }
+
+  @Test
   void keysThatAreNotMappedAreListedPerService() throws Exception {
     ComposeProject project = read(file("compose.yaml", """
         services:
