@@ -119,7 +119,7 @@ class ComposeCommandsTest {
   }
 
   @Test
-  void planOfAComposeFileWithErrorsExitsOneAndOfAFileThatIsNotYamlTwo() throws IOException {
+  void planOfAComposeFileWithErrorsExitsOneAndOfAFileComposeWouldRefuseTwo() throws IOException {
     PlanCommandTest.Run build = PlanCommandTest.run("plan", COMPOSE + "build-only/compose.yaml");
     assertThat(build.exit()).isEqualTo(PlanCommand.INVALID);
     assertThat(build.out()).contains("build-only (" + COMPOSE + "build-only/compose.yaml): valid, 1 service");
