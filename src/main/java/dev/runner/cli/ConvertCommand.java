@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         "Convert Compose files (docker-compose.yaml, compose.yaml) into a RunnerGroup and one Service per Compose "
             + "service, printed as one YAML stream for kubectl apply -f -. The start order (depends_on), the health "
             + "gates (healthcheck) and the restart policies (restart, deploy.restart_policy) are kept.",
-        "Several files are merged in order, as docker compose -f a.yaml -f b.yaml merges them; ${VAR} is read from "
+        "Several files are merged in order, as docker compose -f a.yaml -f b.yaml merges them; $${VAR} is read from "
             + "the environment and the .env file next to the first file.",
         "Whatever cannot be mapped is one line on stderr (error, warning or note, with the service and the key). "
             + "A service with an error is left out, with the services that depend on it; the rest is still written.",
@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {
         "  convert docker-compose.yaml | kubectl apply -f -",
-        "  convert compose.yaml compose.prod.yaml --name shop --namespace shop -o shop.yaml",
+        "  convert compose.yaml compose.prod.yaml --name shop -o shop.yaml",
         "  convert compose.yaml --profile debug"},
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {

@@ -55,7 +55,7 @@ final class PlanCommand implements Callable<Integer> {
 
   enum Format { text, json, dot, mermaid }
 
-  @Parameters(arity = "1..*", paramLabel = "FILE", description = "RunnerGroup YAML files.")
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "RunnerGroup YAML files, or Compose files.")
   List<Path> files = new ArrayList<>();
 
   @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",

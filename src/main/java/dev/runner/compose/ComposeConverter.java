@@ -179,6 +179,10 @@ public final class ComposeConverter {
     RunnerGroupSpec groupSpec = new RunnerGroupSpec();
     groupSpec.setServices(new ArrayList<>(specs.values()));
     runnerGroup.setSpec(groupSpec);
+    // What the operator would refuse (a cycle in depends_on, which Compose refuses too): errors here, not later.
+    for (String error : dev.runner.core.GroupPlan.of(group, groupSpec).errors()) {
+      error("", "depends_on", "the group would be invalid: " + error, "fix the Compose file");
+    }
     List<Service> services = new ArrayList<>();
     for (String compose : specs.keySet()) {
       services.add(kubernetesService(group, names.get(compose), namespace, servicePorts.get(compose)));

@@ -224,6 +224,18 @@ class ComposeConverterTest {
   }
 
   @Test
+  void aCycleInDependsOnIsAnError() throws Exception {
+    ComposeConverter.Conversion conversion = convert("""
+        services:
+          a: {image: x, depends_on: [b]}
+          b: {image: x, depends_on: [a]}
+        """);
+    assertThat(conversion.hasErrors()).isTrue();
+    assertThat(lines(conversion, Severity.ERROR)).singleElement().satisfies(line -> assertThat(line)
+        .startsWith("error: depends_on: the group would be invalid: ").contains("cycle"));
+  }
+
+  @Test
   void restartAndDeployRestartPolicyBecomeRestartConfig() throws Exception {
     ComposeConverter.Conversion conversion = convert("""
         services:
