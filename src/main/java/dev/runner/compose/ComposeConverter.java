@@ -108,6 +108,10 @@ public final class ComposeConverter {
     Set<String> failed = new LinkedHashSet<>();
     for (ComposeService service : project.services().values()) {
       String name = dnsLabel(service.name(), Limits.SERVICE_NAME_MAX);
+      if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+        // A Kubernetes Service's name must start with a letter (DNS-1035).
+        name = dnsLabel("s-" + name, Limits.SERVICE_NAME_MAX);
+      }
       if (name.isEmpty() || !taken.add(name)) {
         error(service.name(), "", name.isEmpty() ? "the name has no letter or digit to make a DNS label of"
             : "its name as a DNS label, " + name + ", is another service's too", "rename one of the services");
@@ -117,7 +121,7 @@ public final class ComposeConverter {
       names.put(service.name(), name);
       if (!name.equals(service.name())) {
         findings.add(new Finding(service.name(), "", Severity.NOTE, "renamed " + name
-            + " (Kubernetes names are DNS labels): the other services reach it as " + name,
+            + " (Kubernetes names are DNS labels, a Service's starts with a letter): the other services reach it as " + name,
             "change the host names that use " + service.name()));
       }
       if (group.length() + 1 + name.length() > Limits.DEPLOYMENT_NAME_MAX) {

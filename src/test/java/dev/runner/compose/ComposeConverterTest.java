@@ -355,18 +355,21 @@ class ComposeConverterTest {
           Web_App: {image: x, depends_on: [db.primary]}
           db.primary: {image: x}
           web-app: {image: x}
+          2fa: {image: x}
         """);
     ComposeConverter.Conversion conversion = ComposeConverter.convert(
         new ComposeReader(Map.of()).read(List.of(file), ComposeReader.Options.defaults()), "ns");
     assertThat(conversion.group().getMetadata().getName()).isEqualTo("my-project-v2");
     assertThat(conversion.group().getMetadata().getNamespace()).isEqualTo("ns");
-    assertThat(conversion.names()).containsExactly(Map.entry("Web_App", "web-app"), Map.entry("db.primary", "db-primary"));
+    assertThat(conversion.names()).containsExactly(Map.entry("Web_App", "web-app"), Map.entry("db.primary", "db-primary"),
+        Map.entry("2fa", "s-2fa"));
     assertThat(spec(conversion, "web-app").getDependsOn()).containsExactly("db-primary");
     assertThat(service(conversion, "db-primary").getMetadata().getNamespace()).isEqualTo("ns");
     assertThat(conversion.findings()).extracting(f -> f.severity() + " " + f.service()).containsExactly(
-        "NOTE ", "NOTE Web_App", "NOTE db.primary", "ERROR web-app");
+        "NOTE ", "NOTE Web_App", "NOTE db.primary", "ERROR web-app", "NOTE 2fa");
     assertThat(lines(conversion, Severity.NOTE).get(1)).isEqualTo("note: service Web_App: renamed web-app (Kubernetes names "
-        + "are DNS labels): the other services reach it as web-app; change the host names that use Web_App");
+        + "are DNS labels, a Service's starts with a letter): the other services reach it as web-app; change the host names "
+        + "that use Web_App");
   }
 
   @Test
