@@ -173,6 +173,14 @@ public final class ComposeConverter {
         }
       }
     }
+    // The operator names a StatefulSet's headless Service <group>-<service>: no Service written here may hold that name.
+    for (ServiceSpec spec : specs.values()) {
+      String headless = group + "-" + spec.getName();
+      if (spec.kind() == WorkloadKind.StatefulSet && names.containsValue(headless)) {
+        error("", "services", "the Service " + headless + " of the service named so would take the name of the headless "
+            + "Service the operator makes for the StatefulSet " + spec.getName(), "rename one of them, or give another --name");
+      }
+    }
     Map<String, String> converted = new LinkedHashMap<>(names);
     converted.keySet().removeAll(failed);
     if (specs.isEmpty()) {

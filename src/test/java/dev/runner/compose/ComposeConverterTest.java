@@ -337,6 +337,20 @@ class ComposeConverterTest {
   }
 
   @Test
+  void aServiceNamedAsAStatefulSetsHeadlessServiceIsAnError() throws Exception {
+    ComposeConverter.Conversion conversion = convert("""
+        name: app
+        services:
+          db: {image: x, volumes: ["data:/data"]}
+          app-db: {image: x}
+        volumes: {data: {}}
+        """);
+    assertThat(lines(conversion, Severity.ERROR)).containsExactly("error: services: the Service app-db of the service named "
+        + "so would take the name of the headless Service the operator makes for the StatefulSet db; rename one of them, "
+        + "or give another --name");
+  }
+
+  @Test
   void labelsBecomePodAnnotations() throws Exception {
     ComposeConverter.Conversion conversion = convert("""
         services:
