@@ -510,8 +510,9 @@ public final class ComposeConverter {
     }
     if (job && config.getPolicy() == RestartPolicy.Always) {
       config.setPolicy(RestartPolicy.OnFailure);
-      warning(who, "restart", "a service others wait for with service_completed_successfully runs as a Job, which must end: "
-          + "restart " + (restart == null ? "any" : restart) + " becomes on-failure (it is retried when it fails, not after it succeeds)",
+      warning(who, restart == null ? "deploy.restart_policy.condition" : "restart", "a service others wait for with service_completed_successfully runs as a Job, which must end: "
+          + (restart == null ? "deploy.restart_policy.condition any" : "restart " + restart)
+          + " becomes on-failure (it is retried when it fails, not after it succeeds)",
           "write restart: on-failure to keep this, or \"no\"");
     }
     return config;
