@@ -1,6 +1,8 @@
 package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.compose.ComposeConverter;
+import dev.runner.compose.ComposeException;
 import dev.runner.core.Durations;
 import dev.runner.view.DemoSession;
 import dev.runner.view.Simulation;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -100,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--plain", description = "Timestamped lines even on a terminal (the default when the output is not one).")
   boolean plain;
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   ComposeInput compose = new ComposeInput();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -162,10 +165,10 @@ final class DemoCommand implements Callable<Integer> {
     java.util.Set<String> names = new java.util.HashSet<>();
     List<Path> composeFiles = ComposeInput.composeFiles(files);
     if (!composeFiles.isEmpty()) {
-      dev.runner.compose.ComposeConverter.Conversion conversion;
+      ComposeConverter.Conversion conversion;
       try {
         conversion = compose.convert(composeFiles, null, null, err);
-      } catch (dev.runner.compose.ComposeException e) {
+      } catch (ComposeException e) {
         throw new RunnerGroupReader.UnreadableFile(e.getMessage());
       }
       if (conversion.hasErrors() || conversion.group() == null) {
@@ -173,7 +176,7 @@ final class DemoCommand implements Callable<Integer> {
             + "(above): fix them, or see what converts with: convert " + composeFiles.get(0));
       }
       groups.add(conversion.group());
-      names.add(null + "/" + conversion.group().getMetadata().getName());
+      names.add(conversion.group().getMetadata().getNamespace() + "/" + conversion.group().getMetadata().getName());
     }
     for (Path file : files) {
       if (composeFiles.contains(file)) {

@@ -1,6 +1,8 @@
 package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.compose.ComposeConverter;
+import dev.runner.compose.ComposeException;
 import dev.runner.core.DependencyGraph;
 import dev.runner.core.DependencyState;
 import dev.runner.core.GroupDependencies;
@@ -19,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,7 +67,7 @@ final class PlanCommand implements Callable<Integer> {
           "With dot or mermaid an invalid group's errors go to stderr and nothing is drawn for it."})
   Format output;
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   ComposeInput compose = new ComposeInput();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -84,12 +87,12 @@ final class PlanCommand implements Callable<Integer> {
     List<Path> composeFiles = ComposeInput.composeFiles(files);
     if (!composeFiles.isEmpty()) {
       try {
-        dev.runner.compose.ComposeConverter.Conversion conversion = compose.convert(composeFiles, null, null, err);
+        ComposeConverter.Conversion conversion = compose.convert(composeFiles, null, null, err);
         invalid |= conversion.hasErrors();
         if (conversion.group() != null) {
           found.add(new RunnerGroupReader.Found(composeFiles.get(0), 1, 1, conversion.group()));
         }
-      } catch (dev.runner.compose.ComposeException e) {
+      } catch (ComposeException e) {
         err.println(e.getMessage());
         unreadable = true;
       }

@@ -10,18 +10,22 @@ import dev.runner.api.WorkloadKind;
 import dev.runner.compose.ComposeService.Condition;
 import dev.runner.compose.ComposeService.MountType;
 import dev.runner.compose.Finding.Severity;
+import dev.runner.core.GroupPlan;
 import dev.runner.core.Names;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -29,6 +33,8 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,8 +85,8 @@ public final class ComposeConverter {
     }
   }
 
-  private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
-      new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+  private static final KubernetesSerialization SERIALIZATION =
+      new KubernetesSerialization();
 
   private static final Pattern GO_DURATION = Pattern.compile("([0-9]*\\.?[0-9]+)(ns|us|µs|ms|s|m|h)");
 
@@ -192,7 +198,7 @@ public final class ComposeConverter {
     groupSpec.setServices(new ArrayList<>(specs.values()));
     runnerGroup.setSpec(groupSpec);
     // What the operator would refuse (a cycle in depends_on, which Compose refuses too): errors here, not later.
-    for (String error : dev.runner.core.GroupPlan.of(group, groupSpec).errors()) {
+    for (String error : GroupPlan.of(group, groupSpec).errors()) {
       error("", "depends_on", "the group would be invalid: " + error, "fix the Compose file");
     }
     List<Service> services = new ArrayList<>();
@@ -255,7 +261,7 @@ public final class ComposeConverter {
         continue;
       }
       String portName = protocol.toLowerCase(Locale.ROOT) + "-" + port.target();
-      containerPorts.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(port.target())
+      containerPorts.add(new ContainerPortBuilder().withContainerPort(port.target())
           .withProtocol(protocol).withName(portName.length() <= 15 ? portName : null).build());
       ports.add(new ServicePortBuilder().withName(portName).withPort(port.target())
           .withNewTargetPort(port.target()).withProtocol(protocol).build());
@@ -296,7 +302,7 @@ public final class ComposeConverter {
       boolean named = mount.type() == MountType.volume && !mount.source().isEmpty();
       String label = named ? dnsLabel(mount.source(), 63) : "";
       String volumeName = !label.isEmpty() ? label : (named ? "data-" : "tmp-") + (++anonymous);
-      mounts.add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(volumeName).withMountPath(mount.target())
+      mounts.add(new VolumeMountBuilder().withName(volumeName).withMountPath(mount.target())
           .withReadOnly(mount.readOnly() ? true : null).build());
       if (named && !job) {
         if (!project.volumes().contains(mount.source())) {
@@ -328,7 +334,7 @@ public final class ComposeConverter {
     if (!mounts.isEmpty()) {
       container.setVolumeMounts(mounts);
     }
-    io.fabric8.kubernetes.api.model.PodSpec pod = new io.fabric8.kubernetes.api.model.PodSpec();
+    PodSpec pod = new PodSpec();
     pod.setContainers(List.of(container));
     if (!volumes.isEmpty()) {
       pod.setVolumes(volumes);
@@ -398,7 +404,7 @@ public final class ComposeConverter {
           "write the user's id (user: \"1000\" or \"1000:1000\")");
       return;
     }
-    io.fabric8.kubernetes.api.model.SecurityContext context = new io.fabric8.kubernetes.api.model.SecurityContext();
+    SecurityContext context = new SecurityContext();
     context.setRunAsUser(Long.valueOf(numeric.group(1)));
     if (numeric.group(2) != null) {
       context.setRunAsGroup(Long.valueOf(numeric.group(2)));
