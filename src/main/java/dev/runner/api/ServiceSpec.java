@@ -33,6 +33,15 @@ import java.util.List;
     value = "!has(self.activeDeadlineSeconds) || self.kind == 'Job'",
     message = "activeDeadlineSeconds is only for kind: Job: set kind: Job or remove activeDeadlineSeconds")
 @ValidationRule(
+    value = "!has(self.strategy) || self.kind == 'Deployment'",
+    message = "strategy is only for kind: Deployment (a StatefulSet rolls its pods one by one, a Job is not rolled): remove strategy")
+@ValidationRule(
+    value = "!has(self.progressDeadlineSeconds) || self.kind == 'Deployment'",
+    message = "progressDeadlineSeconds is only for kind: Deployment: remove progressDeadlineSeconds (a Job has activeDeadlineSeconds)")
+@ValidationRule(
+    value = "!has(self.minReadySeconds) || self.kind != 'Job'",
+    message = "minReadySeconds is only for kind: Deployment or StatefulSet: remove minReadySeconds")
+@ValidationRule(
     value = "self.kind != 'Job' || !has(self.replicas) || self.replicas == 1",
     message = "a Job service runs one pod: remove replicas or set it to 1 (parallel Jobs are not supported)")
 @ValidationRule(
@@ -43,7 +52,7 @@ import java.util.List;
     value = "self.kind != 'Job' || !has(self.autoscaled) || !self.autoscaled",
     message = "a Job service cannot be autoscaled: remove autoscaled")
 public class ServiceSpec {
-  @JsonPropertyDescription("The service name, a DNS label; the Deployment is named <group>-<service>")
+  @JsonPropertyDescription("The service name, a DNS label; its workload is named <group>-<service>")
   @Required
   @Size(min = 1, max = Limits.SERVICE_NAME_MAX)
   @Pattern(Limits.DNS_LABEL)
@@ -69,13 +78,13 @@ public class ServiceSpec {
   @JsonPropertyDescription("Restart behaviour; overrides the group's restartConfig field by field")
   private RestartConfig restartConfig;
 
-  @JsonPropertyDescription("Pods of the service's Deployment (default 1)")
+  @JsonPropertyDescription("Pods of the service's Deployment or StatefulSet (default 1; a Job runs one)")
   @Min(1)
   @Max(1000)
   @Default("1")
   private Integer replicas;
 
-  @JsonPropertyDescription("true: a HorizontalPodAutoscaler owns the Deployment's replicas; the operator sets them only "
+  @JsonPropertyDescription("true: a HorizontalPodAutoscaler owns the workload's replicas; the operator sets them only "
       + "when it starts the service (to replicas) and stops it (to 0), and never puts a changed count back")
   private Boolean autoscaled;
 
@@ -86,7 +95,7 @@ public class ServiceSpec {
   @Min(1)
   private Integer progressDeadlineSeconds;
 
-  @JsonPropertyDescription("The Deployment's minReadySeconds: a pod counts as available after being ready that long (default 0)")
+  @JsonPropertyDescription("The Deployment's or StatefulSet's minReadySeconds: a pod counts as available after being ready that long (default 0)")
   @Min(0)
   private Integer minReadySeconds;
 
