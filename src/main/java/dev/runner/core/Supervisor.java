@@ -73,7 +73,7 @@ public final class Supervisor {
     }
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
     GroupDependencies.condition(status, previous, observed.groups(), observed.generation(), observed.now());
-    List<EventNote> events = Transitions.between(observed.group(), previous, status, stopped);
+    List<EventNote> events = Transitions.between(observed.group(), kinds(plan), previous, status, stopped);
     Optional<Duration> requeue = wakeAts.stream().min(Comparator.naturalOrder())
         .map(at -> ServiceRun.until(observed.now(), at));
     return new Decision(plan, List.copyOf(actions), status, events, requeue, stopped);
@@ -147,7 +147,7 @@ public final class Supervisor {
     }
     RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
-    List<EventNote> events = Transitions.between(observed.group(), decision.status(), status, false);
+    List<EventNote> events = Transitions.between(observed.group(), kinds(decision.plan()), decision.status(), status, false);
     return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false);
   }
 
@@ -165,6 +165,15 @@ public final class Supervisor {
     to.setConditions(from.getConditions());
     to.setRestartRequest(from.getRestartRequest());
     return to;
+  }
+
+  /** The kind of each service of a valid spec. */
+  private static Map<String, dev.runner.api.WorkloadKind> kinds(GroupPlan plan) {
+    Map<String, dev.runner.api.WorkloadKind> kinds = new TreeMap<>();
+    if (plan.valid()) {
+      plan.services().forEach((name, service) -> kinds.put(name, service.spec().kind()));
+    }
+    return kinds;
   }
 
   /** The dependencies the spec declares, when it is valid. */
