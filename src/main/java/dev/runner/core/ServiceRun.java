@@ -352,7 +352,7 @@ final class ServiceRun {
       status.setReason(ServiceReason.RollingOut);
       status.setHealthy(false);
       status.setHealthySince(null);
-      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its Deployment");
+      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its " + plan.spec().kind());
       return;
     }
     boolean replicasChanged = !job && !Integer.valueOf(desired).equals(deployment.replicas());

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,19 +34,23 @@ class RealKindsTest extends ScenarioTest {
     return RealClusterFixture.forTest(testInfo, NS);
   }
 
+  /**
+   * The claims and the volume go after the test: their protection finalizers (the
+   * StorageObjectInUseProtection admission plugin adds them; their controllers are not run) are
+   * removed with a merge patch, which no concurrent status write of the binder can make conflict.
+   */
   @AfterEach
   void removeVolumes() {
-    client.persistentVolumeClaims().inNamespace(NS).list().getItems().forEach(c ->
-        client.persistentVolumeClaims().inNamespace(NS).withName(c.getMetadata().getName()).edit(x -> {
-          x.getMetadata().setFinalizers(java.util.List.of());
-          return x;
-        }));
-    client.persistentVolumeClaims().inNamespace(NS).delete();
-    client.persistentVolumes().withName(VOLUME).edit(x -> {
-      x.getMetadata().setFinalizers(java.util.List.of());
-      return x;
+    String noFinalizers = "{\"metadata\":{\"finalizers\":null}}";
+    PatchContext merge = PatchContext.of(PatchType.JSON_MERGE);
+    client.persistentVolumeClaims().inNamespace(NS).list().getItems().forEach(c -> {
+      client.persistentVolumeClaims().inNamespace(NS).withName(c.getMetadata().getName()).patch(merge, noFinalizers);
+      client.persistentVolumeClaims().inNamespace(NS).withName(c.getMetadata().getName()).delete();
     });
-    client.persistentVolumes().withName(VOLUME).delete();
+    if (client.persistentVolumes().withName(VOLUME).get() != null) {
+      client.persistentVolumes().withName(VOLUME).patch(merge, noFinalizers);
+      client.persistentVolumes().withName(VOLUME).delete();
+    }
   }
 
   static String keep() {
@@ -87,5 +93,31 @@ class RealKindsTest extends ScenarioTest {
     PersistentVolumeClaim again = client.persistentVolumeClaims().inNamespace(NS).withName("data-keep-db-0").get();
     assertThat(again.getMetadata().getUid()).as("the same claim, bound to the same volume").isEqualTo(uid);
     assertThat(again.getSpec().getVolumeName()).isEqualTo(VOLUME);
+  }
+
+  /**
+   * A Job service on the real Job controller: its Job has backoffLimit 0 and one pod; a suspend
+   * deletes the running Job, the garbage collector its pod, and the group is Suspended. (kwok's
+   * stages here play no pod that ends, so a Job does not complete on this control plane.)
+   */
+  @Test
+  void suspendDeletesARunningJobAndTheGarbageCollectorItsPod() {
+    apply(group("once", svc("migrate", "    kind: Job\n    restartConfig: {policy: OnFailure}\n")));
+    await().atMost(SLOW).until(() -> client.batch().v1().jobs().inNamespace(NS).withName("once-migrate").get() != null
+        && !pods("once-migrate").isEmpty());
+    io.fabric8.kubernetes.api.model.batch.v1.Job job = client.batch().v1().jobs().inNamespace(NS).withName("once-migrate").get();
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+    assertThat(pods("once-migrate")).singleElement().satisfies(p ->
+        assertThat(p.getMetadata().getName()).matches("once-migrate-[a-z0-9]{5}"));
+    assertThat(service("once", "migrate").orElseThrow().getPhase()).isEqualTo(dev.runner.api.ServicePhase.Starting);
+
+    client.resources(RunnerGroup.class).inNamespace(NS).withName("once").edit(g -> {
+      g.getSpec().setSuspend(true);
+      return g;
+    });
+    await().atMost(SLOW).until(() -> status("once").getPhase() == GroupPhase.Suspended);
+    assertThat(client.batch().v1().jobs().inNamespace(NS).withName("once-migrate").get()).isNull();
+    assertThat(pods("once-migrate")).isEmpty();
   }
 }
