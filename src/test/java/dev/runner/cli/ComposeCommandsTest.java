@@ -146,6 +146,21 @@ class ComposeCommandsTest {
     assertThat(run.out()).contains("demo: healthy (exit 0): all 2 services of webapp-db ready");
   }
 
+  /** The migration others wait for with service_completed_successfully runs as a Job, the database with a volume as a StatefulSet. */
+  @Test
+  void demoOfAComposeStackWithAMigrationRunsItOnceBeforeWhatWaitsForIt() {
+    PlanCommandTest.Run run = PlanCommandTest.run("demo", "--plain", "--startup", "100ms", "--timeout", "40s",
+        COMPOSE + "migration/compose.yaml");
+    assertThat(run.exit()).as(run.out() + run.err()).isZero();
+    List<String> lines = run.out().lines().map(l -> l.replaceFirst("^\\+\\d+\\.\\d+s ", "")).toList();
+    assertThat(lines).contains("event ServiceStarted: started service migrate (Job billing-migrate)")
+        .anyMatch(l -> l.startsWith("event ServiceStarted: started service db (StatefulSet billing-db)"));
+    int completed = first(lines, "migrate Completed");
+    assertThat(first(lines, "db Ready")).isLessThan(first(lines, "migrate Starting"));
+    assertThat(completed).isLessThan(first(lines, "api Starting")).isLessThan(first(lines, "worker Starting"));
+    assertThat(run.out()).contains("demo: healthy (exit 0): all 5 services of billing ready");
+  }
+
   @Test
   void demoOfAComposeFileWithErrorsDoesNotStart() {
     PlanCommandTest.Run run = PlanCommandTest.run("demo", "--plain", COMPOSE + "build-only/compose.yaml");
