@@ -74,6 +74,8 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private final Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> workloads =
       new EnumMap<>(WorkloadKind.class);
   private InformerEventSource<Pod, RunnerGroup> pods;
+  /** The StatefulSets' headless Services the operator owns: a deletion wakes the group, which creates it again. */
+  private InformerEventSource<Service, RunnerGroup> services;
   /** The RunnerGroups again, as dependencies of others: a change of one wakes the groups that depend on it. */
   private InformerEventSource<RunnerGroup, RunnerGroup> dependencies;
   /** The namespaces watched; empty for all. */
@@ -109,11 +111,12 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context));
     workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context));
     pods = owned(Pod.class, "pods", context);
+    services = owned(Service.class, "services", context);
     dependencies = dependencies(context);
     Set<String> namespaces = context.getControllerConfiguration().getInformerConfig().getNamespaces();
     watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
     List<EventSource<?, RunnerGroup>> sources = new ArrayList<>(workloads.values());
-    sources.addAll(List.of(pods, dependencies));
+    sources.addAll(List.of(pods, services, dependencies));
     return sources;
   }
 
@@ -214,7 +217,8 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     // failed status write lost a failure whose stop had already been made, and the next reconcile
     // saw a stopped Deployment of a "running" service and scaled it straight back up.
     RunnerGroupStatus written = recorder.record(group, context, group.getStatus(), decision.status(), decision.events());
-    Map<String, String> refusals = new WorkloadWriter(client, workloads, executor).apply(group, decision, observed.workloads());
+    WorkloadWriter writer = new WorkloadWriter(client, workloads, services, executor);
+    Map<String, String> refusals = writer.apply(group, decision, observed.workloads());
     if (!refusals.isEmpty()) {
       // A write the API server refuses (RBAC too narrow, an invalid template) is that service's
       // error until a write succeeds; the core carries it over, so a retry refused again writes
@@ -228,6 +232,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observer.accept(ResourceID.fromResource(group), denied);
       throw new WorkloadWriteRefused(refusals);
     }
+    writer.restoreHeadlessServices(group, decision, observed.workloads(), deleting);
     observer.accept(ResourceID.fromResource(group), decision);
     return decision;
   }

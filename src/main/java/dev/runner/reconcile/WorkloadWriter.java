@@ -38,13 +38,46 @@ final class WorkloadWriter {
   private static final int UNPROCESSABLE = 422;
   private final KubernetesClient client;
   private final Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> caches;
+  private final InformerEventSource<Service, RunnerGroup> services;
   private final Executor executor;
 
   WorkloadWriter(KubernetesClient client, Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> caches,
-      Executor executor) {
+      InformerEventSource<Service, RunnerGroup> services, Executor executor) {
     this.client = client;
     this.caches = caches;
+    this.services = services;
     this.executor = executor;
+  }
+
+  /**
+   * A StatefulSet's headless Service someone deleted while the StatefulSet stays is created again:
+   * its deletion, seen by the Service informer, wakes the group, and this finds it missing from
+   * that informer's cache. Only for a StatefulSet of the spec that is observed, not terminating,
+   * in a group not being deleted, and not written by this decision (a create or update writes its
+   * Service itself, a delete removes it). A Service of that name the operator did not create is
+   * not in the cache (it lacks our labels): the create meets 409 and it is left as it is.
+   */
+  void restoreHeadlessServices(RunnerGroup group, Decision decision, Map<String, Workload> observed, boolean deleting) {
+    if (deleting) {
+      return;
+    }
+    String namespace = group.getMetadata().getNamespace();
+    List<String> written = decision.actions().stream()
+        .filter(a -> a instanceof Action.Create || a instanceof Action.Update || a instanceof Action.Delete)
+        .map(Action::service).toList();
+    decision.plan().services().forEach((service, plan) -> {
+      Workload current = observed.get(service);
+      if (plan.spec().kind() != WorkloadKind.StatefulSet || current == null || current.kind() != WorkloadKind.StatefulSet
+          || current.object().getMetadata().getDeletionTimestamp() != null || written.contains(service)) {
+        return;
+      }
+      ResourceID id = new ResourceID(Names.deploymentName(group.getMetadata().getName(), service), namespace);
+      if (services.get(id).isEmpty()) {
+        LOG.info("{}/{}: the headless Service of StatefulSet {} is gone; creating it again", namespace,
+            group.getMetadata().getName(), id.getName());
+        createIfAbsent(WorkloadFactory.headlessService(group, plan), namespace);
+      }
+    });
   }
 
   /**
@@ -123,9 +156,10 @@ final class WorkloadWriter {
   }
 
   /** Creates the object unless it exists (ours: the name was checked before the create, see the reconciler). */
-  private void createIfAbsent(HasMetadata object, String namespace) {
+  private void createIfAbsent(Service object, String namespace) {
     try {
-      client.resource(object).inNamespace(namespace).create();
+      Service created = client.resource(object).inNamespace(namespace).create();
+      services.handleRecentResourceCreate(ResourceID.fromResource(created), created);
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #exitNow}, {@link #exitOneNow}: {@code exit-now-code} and {@code exit-now-below}
  *       (the restart count the exit is for, so it happens once).</li>
  *   <li>{@link #evictOne}: {@code evict-after: 0s} on that one Pod.</li>
+ *   <li>A Job's pod ({@code restartPolicy: Never}, registered under the Job's name): {@code
+ *       succeed-after} = {@code startupTime} (it then ends Succeeded, exit 0); with an exit
+ *       behaviour it ends instead, phase Failed with {@code exit-code}, and is never restarted;
+ *       {@code exitTimes} counts the pods of the Jobs of that name.</li>
  *   <li>{@link #failRollout}: not played (see there): the real Deployment controller never fails
  *       the rollout of a Deployment that completed.</li>
  * </ul>
@@ -58,7 +62,7 @@ public final class StagedPods implements PodBehaviors, AutoCloseable {
   static final String PREFIX = "kwok.runner.dev/";
   static final String BEHAVIOR = PREFIX + "behavior";
   private static final List<String> BEHAVIOR_KEYS = List.of("start-after", "ready-after", "never-ready",
-      "exit-code", "exit-after", "exit-times", "restart-backoff", "image-pull-error", "termination-delay");
+      "exit-code", "exit-after", "exit-times", "restart-backoff", "image-pull-error", "termination-delay", "succeed-after");
 
   private record Registration(Behavior behavior, long id) {
   }
@@ -253,6 +257,10 @@ public final class StagedPods implements PodBehaviors, AutoCloseable {
     if (b.imagePullError() != null) {
       patch.put(PREFIX + "image-pull-error", b.imagePullError());
     }
+    if ("Never".equals(pod.getSpec().getRestartPolicy())) {
+      // A Job's pod does its work as long as it took to start, then succeeds (as in the simulator).
+      patch.put(PREFIX + "succeed-after", go(b.startupTime()));
+    }
     if (b.exitAfter() != null) {
       int left = b.exitTimes() < 0 ? -1 : Math.max(0, b.exitTimes() - siblingStarts(namespace, deployment, uid, r.id()));
       if (left != 0) {
@@ -313,15 +321,22 @@ public final class StagedPods implements PodBehaviors, AutoCloseable {
     return pod.getStatus().getContainerStatuses().get(0);
   }
 
-  /** The Deployment a Pod belongs to: its ReplicaSet's name without the pod-template-hash; null if none. */
+  /**
+   * The workload a Pod belongs to, by the name a behaviour is registered under: a Deployment's is
+   * its ReplicaSet's name without the pod-template-hash; a StatefulSet's or a Job's is its owner's
+   * name (a Job re-created under the same name keeps its behaviour, and its exit budget); null if none.
+   */
   static String deploymentOf(Pod pod) {
-    String hash = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get("pod-template-hash");
-    if (hash == null || pod.getMetadata().getOwnerReferences() == null) {
+    if (pod.getMetadata().getOwnerReferences() == null) {
       return null;
     }
+    String hash = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get("pod-template-hash");
     for (OwnerReference o : pod.getMetadata().getOwnerReferences()) {
-      if ("ReplicaSet".equals(o.getKind()) && o.getName().endsWith("-" + hash)) {
+      if ("ReplicaSet".equals(o.getKind()) && hash != null && o.getName().endsWith("-" + hash)) {
         return o.getName().substring(0, o.getName().length() - hash.length() - 1);
+      }
+      if ("StatefulSet".equals(o.getKind()) || "Job".equals(o.getKind())) {
+        return o.getName();
       }
     }
     return null;

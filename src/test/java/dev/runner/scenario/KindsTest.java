@@ -155,6 +155,29 @@ class KindsTest extends ScenarioTest {
   }
 
   @Test
+  void aDeletedHeadlessServiceIsCreatedAgainAtOnceWithoutAWriteOfItsStatefulSet() {
+    apply(group("k8", svc("db", "    kind: StatefulSet\n")));
+    awaitPhase("k8", GroupPhase.Ready);
+    Service before = client.services().inNamespace(NS).withName("k8-db").get();
+    StatefulSet db = statefulSet("k8-db");
+
+    client.services().inNamespace(NS).withName("k8-db").delete();
+    await().atMost(PATIENCE).until(() -> {
+      Service now = client.services().inNamespace(NS).withName("k8-db").get();
+      return now != null && !now.getMetadata().getUid().equals(before.getMetadata().getUid());
+    });
+    Service again = client.services().inNamespace(NS).withName("k8-db").get();
+    assertThat(again.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(again.getSpec().getSelector()).isEqualTo(before.getSpec().getSelector());
+    assertThat(again.getMetadata().getLabels()).isEqualTo(before.getMetadata().getLabels());
+    assertThat(again.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(ref -> assertThat(ref.getName()).isEqualTo("k8"));
+    assertThat(statefulSet("k8-db").getMetadata().getGeneration()).as("the StatefulSet was not written")
+        .isEqualTo(db.getMetadata().getGeneration());
+    assertThat(status("k8").getPhase()).isEqualTo(GroupPhase.Ready);
+  }
+
+  @Test
   void aServiceNameHeldByAnotherObjectIsACollisionAndNothingIsCreated() {
     client.resource(new ServiceBuilder().withNewMetadata().withName("k7-db").withNamespace(NS).endMetadata()
         .withNewSpec().withClusterIP("None").endSpec().build()).create();
