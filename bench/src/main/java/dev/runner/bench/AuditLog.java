@@ -52,8 +52,9 @@ final class AuditLog {
   /** One answered request; instants in microseconds since the epoch. */
   record Request(String who, String verb, String group, String resource, String subresource, String namespace,
       String name, int code, long received, long completed) {
+    /** A request that changes stored state: not a read, and not a review (an access check is a POST that stores nothing). */
     boolean write() {
-      return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch");
+      return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch") && !resource.endsWith("reviews");
     }
 
     String key() {

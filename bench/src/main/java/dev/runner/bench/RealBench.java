@@ -82,6 +82,8 @@ final class RealBench {
     server = RealApiServer.start(new RealApiServer.Audit(policy, auditFile));
     try {
       audit = new AuditLog(auditFile);
+      // The suite's three Nodes hold 750 Pods; figures 1-3 make about 1,100 (every group stays up).
+      server.controlPlane().addNodes("kwok-bench-", 2, 1000);
       Config config = Config.fromKubeconfig(server.kubeconfigYaml());
       config.setUserAgent(AuditLog.BENCH_AGENT);
       client = new KubernetesClientBuilder().withConfig(config).build();
@@ -124,6 +126,9 @@ final class RealBench {
       }
       if (o.figures.contains(7)) {
         writes();
+      }
+      if (o.figures.contains(4)) {
+        new RealScale(o, report, server, audit, client, cpu, operator, this::restartOperator).run();
       }
       ObjectNode totals = report.root.putObject("requestsByIdentity");
       audit.counts(r -> true).forEach(totals::put);
@@ -264,6 +269,9 @@ final class RealBench {
       report.row(fig, "overhead per level (ms)", f1(perLevel), "", null);
       report.row(fig, "  operator's part / controllers' part (ms)", f1(opPart) + " / " + f1(ctlPart),
           "operator < 25 ms", opPart < 25);
+      report.row(fig, "  operator's part: event->1st request / status writes / GET (ms)",
+          f1(median(ours, "median availableToFirstRequestMs")) + " / " + f1(median(ours, "median statusWritesAtServerMs"))
+              + " / " + f1(median(ours, "median readsAtServerMs")), "", null);
       if (withKro) {
         List<Map<String, Object>> theirs = runs.get("kro " + shape);
         double kroTotal = median(theirs, "timeToHealthyMs");
@@ -309,6 +317,7 @@ final class RealBench {
     long previousAvailable = t0;
     List<Double> gaps = new ArrayList<>();
     List<Map<String, Object>> detail = new ArrayList<>();
+    List<Map<String, Object>> breakdown = new ArrayList<>();
     for (List<String> level : levels) {
       long lastCreated = 0;
       long lastAvailable = 0;
@@ -326,6 +335,9 @@ final class RealBench {
       opSum += react;
       ctlSum += ctl;
       detail.add(Map.of("lastDependencyAvailableToLastCreateMs", react, "lastCreateToLastAvailableMinusStartupMs", ctl));
+      if (previousAvailable != t0) {
+        breakdown.add(breakdown(ns, who, previousAvailable, lastCreated));
+      }
       previousAvailable = lastAvailable;
     }
     Predicate<AuditLog.Request> mine = r -> r.who().equals(who) && r.namespace().equals(ns)
@@ -350,11 +362,44 @@ final class RealBench {
     m.put("requests", requests);
     m.put("gapsMs", gaps);
     m.put("perLevel", detail);
+    m.put("controllerPartBreakdown", breakdown);
+    for (String k : List.of("availableToFirstRequestMs", "statusWritesAtServerMs", "readsAtServerMs", "createAtServerMs",
+        "controllerOwnMs")) {
+      m.put("median " + k, percentile(breakdown.stream().map(b -> ((Number) b.get(k)).doubleValue()).toList(), 50));
+    }
     m.put("loadAverage", load0);
     System.out.printf("  %-10s %-8s healthy in %7.1f ms, per level %5.1f ms (controller %5.1f, control plane %5.1f), "
         + "%d requests, %d status writes, CPU %d ms, load %.2f%n", ns, name, total, perLevel, opSum / depth, ctlSum / depth,
         total2, statusWrites, cpuUsed.getOrDefault(who, -1L), load0);
     return m;
+  }
+
+  /**
+   * Where the controller's part of one level goes, from the audit log: from the last dependency
+   * turning available to the controller's first request in the namespace (the watch event reaching
+   * it and its reconcile), the time the server spent on its status writes and on its reads (GETs)
+   * in the window, the last create's own time, and the rest (the controller between its requests).
+   */
+  private Map<String, Object> breakdown(String ns, String who, long available, long lastCreated) {
+    List<AuditLog.Request> window = audit.matching(r -> r.who().equals(who) && r.namespace().equals(ns)
+        && r.received() >= available && r.received() <= lastCreated && !r.resource().equals("events"));
+    long first = window.stream().mapToLong(AuditLog.Request::received).min().orElse(lastCreated);
+    double status = window.stream().filter(r -> r.subresource().equals("status") && r.write())
+        .mapToDouble(r -> ms(r.completed() - r.received())).sum();
+    double reads = window.stream().filter(r -> !r.write()).mapToDouble(r -> ms(r.completed() - r.received())).max().orElse(0);
+    double create = audit.matching(r -> r.who().equals(who) && r.namespace().equals(ns) && r.received() == lastCreated)
+        .stream().mapToDouble(r -> ms(r.completed() - r.received())).max().orElse(0);
+    double total = ms(lastCreated - available);
+    double toFirst = ms(first - available);
+    Map<String, Object> b = new LinkedHashMap<>();
+    b.put("totalMs", total);
+    b.put("availableToFirstRequestMs", toFirst);
+    b.put("statusWritesAtServerMs", status);
+    b.put("readsAtServerMs", reads);
+    b.put("createAtServerMs", create);
+    b.put("controllerOwnMs", total - toFirst - status - reads);
+    b.put("requestsInWindow", window.size());
+    return b;
   }
 
   private static double median(List<Map<String, Object>> runs, String key) {
