@@ -65,6 +65,8 @@ final class RealBench {
   private KroProcess kro;
   private final ProcCpu cpu = new ProcCpu();
   private Path dir;
+  /** When the operator last exited on SIGTERM (this host's clock, as the API server's). */
+  private volatile long stoppedAtMicros;
 
   RealBench(Options options, Report report) {
     this.o = options;
@@ -128,7 +130,7 @@ final class RealBench {
         writes();
       }
       if (o.figures.contains(4)) {
-        new RealScale(o, report, server, audit, client, cpu, operator, this::restartOperator).run();
+        new RealScale(o, report, server, audit, client, cpu, operator, this::restartOperator, this::stoppedAtMicros).run();
       }
       ObjectNode totals = report.root.putObject("requestsByIdentity");
       audit.counts(r -> true).forEach(totals::put);
@@ -144,6 +146,7 @@ final class RealBench {
   /** SIGTERM the operator, start it again (the same identity and Lease); returns the new process. */
   OperatorProcess restartOperator() {
     int code = operator.stop();
+    stoppedAtMicros = RealBench.nowMicros();
     if (code != 0) {
       report.note("the operator exited with code " + code + " on SIGTERM");
     }
@@ -480,6 +483,15 @@ final class RealBench {
       }
       Thread.sleep(5);
     }
+  }
+
+  static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  long stoppedAtMicros() {
+    return stoppedAtMicros;
   }
 
   static double ms(long micros) {
