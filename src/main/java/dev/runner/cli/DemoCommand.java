@@ -1,6 +1,8 @@
 package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.compose.ComposeConverter;
+import dev.runner.compose.ComposeException;
 import dev.runner.core.Durations;
 import dev.runner.view.DemoSession;
 import dev.runner.view.Simulation;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -53,7 +56,7 @@ import picocli.CommandLine.TypeConversionException;
     exitCodeList = {
         "0:the group became healthy (phase Ready)",
         "1:the group failed (phase Failed or Invalid) or --timeout passed first",
-        "2:a FILE cannot be read or holds no RunnerGroup, or the command line is wrong"})
+        "2:a FILE cannot be read or holds no RunnerGroup, a Compose FILE cannot be converted, or the command line is wrong"})
 final class DemoCommand implements Callable<Integer> {
   static final int HEALTHY = DemoSession.HEALTHY;
   static final int FAILED = DemoSession.FAILED;
@@ -63,7 +66,8 @@ final class DemoCommand implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "FILE",
       description = "RunnerGroup YAML files. Default: the bundled examples/shop.yaml. Several groups (that depend on "
           + "one another through spec.dependsOn) are applied together: the last that no other depends on is shown "
-          + "in full, the others' phases as lines of their own.")
+          + "in full, the others' phases as lines of their own. Compose files (by their content) are converted "
+          + "together into one group, as by convert; a conversion error ends the demo before it starts (exit 2).")
   List<Path> files = new ArrayList<>();
 
   @Option(names = "--startup", paramLabel = "[SERVICE=]DURATION", converter = SimulationConverters.StartupConverter.class,
@@ -98,6 +102,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--plain", description = "Timestamped lines even on a terminal (the default when the output is not one).")
   boolean plain;
+
+  @Mixin
+  ComposeInput compose = new ComposeInput();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
@@ -156,7 +163,25 @@ final class DemoCommand implements Callable<Integer> {
     }
     List<RunnerGroup> groups = new ArrayList<>();
     java.util.Set<String> names = new java.util.HashSet<>();
+    List<Path> composeFiles = ComposeInput.composeFiles(files);
+    if (!composeFiles.isEmpty()) {
+      ComposeConverter.Conversion conversion;
+      try {
+        conversion = compose.convert(composeFiles, null, null, err);
+      } catch (ComposeException e) {
+        throw new RunnerGroupReader.UnreadableFile(e.getMessage());
+      }
+      if (conversion.hasErrors() || conversion.group() == null) {
+        throw new RunnerGroupReader.UnreadableFile(composeFiles.get(0) + ": the Compose file converted with errors "
+            + "(above): fix them, or see what converts with: convert " + composeFiles.get(0));
+      }
+      groups.add(conversion.group());
+      names.add(conversion.group().getMetadata().getNamespace() + "/" + conversion.group().getMetadata().getName());
+    }
     for (Path file : files) {
+      if (composeFiles.contains(file)) {
+        continue;
+      }
       for (RunnerGroup group : groups(file, reader.read(file), err)) {
         String key = group.getMetadata().getNamespace() + "/" + group.getMetadata().getName();
         if (!names.add(key)) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     subcommands = {
         PlanCommand.class,
+        ConvertCommand.class,
         RunCommand.class,
         DemoCommand.class,
         StatusCommand.class,

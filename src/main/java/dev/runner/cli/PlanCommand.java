@@ -1,6 +1,8 @@
 package dev.runner.cli;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.compose.ComposeConverter;
+import dev.runner.compose.ComposeException;
 import dev.runner.core.DependencyGraph;
 import dev.runner.core.DependencyState;
 import dev.runner.core.GroupDependencies;
@@ -19,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,12 +37,14 @@ import picocli.CommandLine.Spec;
         "The groups of all the files are checked together: a cycle between them (spec.dependsOn) is an error; a group "
             + "they depend on that none of the files holds is a note. A group without a namespace is taken to be in default.",
         "The report, validation errors included, goes to stdout; a file that cannot be read or parsed is reported "
-            + "on stderr in one line."},
+            + "on stderr in one line.",
+        "Compose files (a top-level services: mapping, no apiVersion or kind) are converted as by convert, all of them "
+            + "together into one group, and that group is planned; what the conversion reports goes to stderr."},
     usageHelpAutoWidth = true,
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {
         "0:every group is valid",
-        "1:a group is invalid (all its errors are on stdout)",
+        "1:a group is invalid (all its errors are on stdout), or a Compose file converted with errors",
         "2:a file cannot be read or parsed, holds no RunnerGroup, or the command line is wrong"})
 final class PlanCommand implements Callable<Integer> {
   static final int VALID = 0;
@@ -53,7 +58,7 @@ final class PlanCommand implements Callable<Integer> {
 
   enum Format { text, json, dot, mermaid }
 
-  @Parameters(arity = "1..*", paramLabel = "FILE", description = "RunnerGroup YAML files.")
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "RunnerGroup YAML files, or Compose files.")
   List<Path> files = new ArrayList<>();
 
   @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
@@ -61,6 +66,9 @@ final class PlanCommand implements Callable<Integer> {
           + "the dependency graph, one diagram per group, an arrow from each service to its dependents.",
           "With dot or mermaid an invalid group's errors go to stderr and nothing is drawn for it."})
   Format output;
+
+  @Mixin
+  ComposeInput compose = new ComposeInput();
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
   boolean help;
@@ -76,7 +84,23 @@ final class PlanCommand implements Callable<Integer> {
     boolean unreadable = false;
     boolean invalid = false;
     List<RunnerGroupReader.Found> found = new ArrayList<>();
+    List<Path> composeFiles = ComposeInput.composeFiles(files);
+    if (!composeFiles.isEmpty()) {
+      try {
+        ComposeConverter.Conversion conversion = compose.convert(composeFiles, null, null, err);
+        invalid |= conversion.hasErrors();
+        if (conversion.group() != null) {
+          found.add(new RunnerGroupReader.Found(composeFiles.get(0), 1, 1, conversion.group()));
+        }
+      } catch (ComposeException e) {
+        err.println(e.getMessage());
+        unreadable = true;
+      }
+    }
     for (Path file : files) {
+      if (composeFiles.contains(file)) {
+        continue;
+      }
       RunnerGroupReader.Contents contents;
       try {
         contents = reader.read(file);
