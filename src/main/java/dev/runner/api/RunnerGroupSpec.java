@@ -12,8 +12,14 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(
-    // Its cost bounds Limits.DEPENDS_ON_MAX (see there).
-    value = "self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in self.services.map(t, t.name)))",
+    // Its cost bounds Limits.DEPENDS_ON_MAX (see there). Evaluated only when the spec is new or changed
+    // (optionalOldSelf: on create oldSelf has no value): kube-apiserver evaluates a CRD's spec rules on
+    // every write of the object, status writes included, and this one walks services x dependsOn x
+    // services (measured: 46% of kube-apiserver's CPU, 2.7 s per status write of a 100-service group,
+    // on 2 loaded cores; see docs/performance.md).
+    value = "(oldSelf.hasValue() && oldSelf.value() == self) "
+        + "|| self.services.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in self.services.map(t, t.name)))",
+    optionalOldSelf = true,
     message = "dependsOn names a service that is not in this group: add that service or fix the name")
 @ValidationRule(
     value = "!has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always' "

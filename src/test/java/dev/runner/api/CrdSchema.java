@@ -61,6 +61,11 @@ public final class CrdSchema {
   private final Cel cel = CelFactory.standardCelBuilder()
       .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
       .addVar("self", SimpleType.DYN)
+      // What this checks is a create: oldSelf has no value. Rules with optionalOldSelf see it as an
+      // empty optional; the other transition rules are not evaluated on a create (see rules()).
+      .addVar("oldSelf", dev.cel.common.types.OptionalType.create(SimpleType.DYN))
+      .addCompilerLibraries(dev.cel.extensions.CelOptionalLibrary.INSTANCE)
+      .addRuntimeLibraries(dev.cel.extensions.CelOptionalLibrary.INSTANCE)
       // duration(string) as cel-go has it: Go's range (int64 nanoseconds, about 290 years), where
       // cel-java's own allows protobuf's 10,000 years.
       .setStandardEnvironmentEnabled(false)
@@ -121,7 +126,11 @@ public final class CrdSchema {
   /** Every error the API server would answer a create of {@code object} with; empty when accepted. */
   public List<String> validate(JsonNode object) {
     Result result = new Result();
-    JsonNode pruned = prune(object, root, "", result, true);
+    // A copy: prune shares the subtrees it keeps unchanged, and defaults() writes in place.
+    JsonNode pruned = prune(object, root, "", result, true).deepCopy();
+    // As the server does: defaults are filled in after pruning and before validation, so a rule on
+    // a defaulted field (a service's kind) sees the default.
+    defaults(pruned, root);
     check(pruned, root, "", result);
     if (result.blocking) {
       result.errors.add(RULES_SKIPPED);
@@ -129,6 +138,29 @@ public final class CrdSchema {
       rules(pruned, root, "", result, true);
     }
     return List.copyOf(result.errors);
+  }
+
+  /** Fills in, in place, each missing property whose schema has a {@code default}, at every depth. */
+  private static void defaults(JsonNode value, JsonNode schema) {
+    if (value == null || schema == null || schema.isMissingNode()) {
+      return;
+    }
+    if (value.isObject()) {
+      var object = (com.fasterxml.jackson.databind.node.ObjectNode) value;
+      for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> property = it.next();
+        if (!object.has(property.getKey()) && property.getValue().has("default")) {
+          object.set(property.getKey(), property.getValue().get("default").deepCopy());
+        }
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        JsonNode propertySchema = schema.path("properties").path(entry.getKey());
+        defaults(entry.getValue(), propertySchema.isMissingNode() ? schema.path("additionalProperties") : propertySchema);
+      }
+    } else if (value.isArray()) {
+      value.forEach(item -> defaults(item, schema.path("items")));
+    }
   }
 
   private static final class Result {
@@ -308,11 +340,14 @@ public final class CrdSchema {
       Object self = celValue(isRoot ? rootForCel(value) : value, isRoot ? withMetadata(schema) : schema);
       for (JsonNode rule : schema.get("x-kubernetes-validations")) {
         String expression = rule.get("rule").asText();
+        if (expression.contains("oldSelf") && !rule.path("optionalOldSelf").asBoolean(false)) {
+          continue; // a transition rule: the server evaluates it on updates only
+        }
         String message = rule.has("message") ? rule.get("message").asText() : "failed rule: " + expression;
         String field = (path.isEmpty() ? "<nil>" : path) + (rule.has("fieldPath") ? rule.get("fieldPath").asText() : "");
         Object outcome;
         try {
-          outcome = program(expression).eval(Map.of("self", self));
+          outcome = program(expression).eval(Map.of("self", self, "oldSelf", java.util.Optional.empty()));
         } catch (CelEvaluationException e) {
           // cel-go words its evaluation errors differently; the shape is the server's.
           result.errors.add(field + ": Invalid value: \"" + typeOf(schema) + "\": " + e.getMessage()

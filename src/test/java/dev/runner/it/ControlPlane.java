@@ -109,7 +109,16 @@ public final class ControlPlane implements AutoCloseable {
           // The suite writes in bursts (a chain of Deployments at once); the defaults (20/30) throttle.
           "--kube-api-qps=500", "--kube-api-burst=1000",
           "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10", "--concurrent-gc-syncs=20");
-      plane.spawn(binaries, "kube-scheduler", kc, "--leader-elect=false", "--secure-port=0");
+      // The scheduler's client limits (default 50 qps, burst 100) only from its config file: raised like
+      // the controller manager's, so a burst of Pods (the benchmark's scale run) is not throttled there.
+      Path schedulerConfig = DIR.resolve("kube-scheduler.yaml");
+      Files.writeString(schedulerConfig, """
+          apiVersion: kubescheduler.config.k8s.io/v1
+          kind: KubeSchedulerConfiguration
+          leaderElection: {leaderElect: false}
+          clientConnection: {kubeconfig: "%s", qps: 500, burst: 1000}
+          """.formatted(kubeconfig), StandardCharsets.UTF_8);
+      plane.spawn(binaries, "kube-scheduler", "--config=" + schedulerConfig, "--secure-port=0");
       plane.spawn(binaries, "kwok", kc,
           "--config=" + KWOK.resolve("kwok.yaml"), "--config=" + KWOK.resolve("node-stages.yaml"),
           "--config=" + KWOK.resolve("stages.yaml"),
@@ -159,10 +168,18 @@ public final class ControlPlane implements AutoCloseable {
    * controller (not run) would remove it: the taints are cleared after creating the Node.
    */
   private void createNodes() {
+    addNodes("kwok-node-", NODES, 250);
+  }
+
+  /**
+   * {@code count} more fake Nodes named {@code prefix0...}, each with room for {@code pods} Pods,
+   * Ready and untainted on return (the benchmark's scale run needs more than the suite's three).
+   */
+  public void addNodes(String prefix, int count, int pods) {
     Map<String, Quantity> capacity = Map.of("cpu", new Quantity("32"), "memory", new Quantity("256Gi"),
-        "pods", new Quantity("250"));
-    for (int i = 0; i < NODES; i++) {
-      String name = "kwok-node-" + i;
+        "pods", new Quantity(Integer.toString(pods)));
+    for (int i = 0; i < count; i++) {
+      String name = prefix + i;
       Node node = new NodeBuilder()
           .withNewMetadata().withName(name)
           .addToAnnotations("kwok.x-k8s.io/node", "fake")
@@ -175,9 +192,10 @@ public final class ControlPlane implements AutoCloseable {
       // A merge patch: kwok writes the Node's status at the same time, an update would conflict.
       client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"taints\":null}}");
     }
-    Awaitility.await("kwok's " + NODES + " nodes Ready and untainted").atMost(Duration.ofSeconds(60))
+    Awaitility.await("kwok's " + count + " nodes " + prefix + "* Ready and untainted").atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> client.nodes().list().getItems().stream().filter(ControlPlane::readyAndUntainted).count() == NODES);
+        .until(() -> client.nodes().list().getItems().stream().filter(n -> n.getMetadata().getName().startsWith(prefix))
+            .filter(ControlPlane::readyAndUntainted).count() == count);
   }
 
   private static boolean readyAndUntainted(Node n) {

@@ -85,6 +85,25 @@ public final class RealApiServer implements AutoCloseable {
   }
 
   static RealApiServer start() {
+    return start(null);
+  }
+
+  /**
+   * The API server's audit log, off unless asked for (the benchmark asks, see docs/performance.md):
+   * {@code --audit-policy-file} and {@code --audit-log-path} (JSON lines, one event per request
+   * stage the policy keeps). The log is written synchronously (blocking mode), so an event is in
+   * the file once its request has been answered.
+   */
+  public record Audit(Path policyFile, Path logFile) {
+    List<String> flags() {
+      return List.of("--audit-policy-file", policyFile.toAbsolutePath().toString(),
+          "--audit-log-path", logFile.toAbsolutePath().toString(),
+          "--audit-log-format", "json", "--audit-log-mode", "blocking", "--audit-log-maxsize", "0");
+    }
+  }
+
+  /** As {@link #start()}, with the audit log on when {@code audit} is not null. */
+  public static RealApiServer start(Audit audit) {
     Path binRoot = binRoot();
     Optional<Path> binaries = findBinaries(binRoot.resolve("k8s"));
     if (binaries.isEmpty()) {
@@ -109,7 +128,11 @@ public final class RealApiServer implements AutoCloseable {
     String version = binaries.get().getFileName().toString().replace("-linux-amd64", "");
     log.info("starting etcd + kube-apiserver {} from {}", version, binaries.get());
     long started = System.nanoTime();
-    KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
+    KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig();
+    if (audit != null) {
+      config.withApiServerFlags(audit.flags());
+    }
+    KubeAPIServer server = new KubeAPIServer(config
         .withTestDir(workDir.toString())
         .withApiServerVersion(version)
         .withOfflineMode(true)

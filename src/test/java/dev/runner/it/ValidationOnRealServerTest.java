@@ -86,7 +86,7 @@ class ValidationOnRealServerTest {
   /**
    * The largest group the schema allows: Limits.SERVICES_MAX services, one of them depending on
    * Limits.DEPENDS_ON_MAX others; the unknown-dependency rule runs over it within the API server's
-   * per-object cost limit, and still refuses one unknown name in it.
+   * per-object cost limit, and still refuses one unknown name in it, in a new group and in an edit.
    */
   @Test
   void theLargestGroupAppliesAndAnUnknownDependencyInItIsStillRefused(RealApiServer server) {
@@ -108,6 +108,12 @@ class ValidationOnRealServerTest {
         "apply", "-n", NAMESPACE, "-f", "-");
     assertThat(refused.ok()).isFalse();
     assertThat(refused.stderr()).contains("dependsOn names a service that is not in this group");
+    // The rule is skipped only while the spec is unchanged (oldSelf): an edit of the stored group that
+    // brings in an unknown name is refused as a create is.
+    RealApiServer.Kubectl.Result edit = server.kubectlWithInput(group("largest", services + unknown),
+        "apply", "-n", NAMESPACE, "-f", "-");
+    assertThat(edit.ok()).as("%s", edit).isFalse();
+    assertThat(edit.stderr()).contains("dependsOn names a service that is not in this group");
   }
 
   static Stream<Arguments> invalidGroups() {

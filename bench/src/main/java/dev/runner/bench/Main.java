@@ -47,6 +47,9 @@ public final class Main {
     if (CommandLine.printHelpIfRequested(cl.getParseResult())) {
       return;
     }
+    if (options.figures == null) {
+      options.figures = options.cluster == Options.Cluster.real ? List.of(1, 2, 3, 6, 7) : List.of(1, 2, 3);
+    }
     try {
       new Main(options).run();
     } catch (Exception e) {
@@ -62,20 +65,25 @@ public final class Main {
     machine.put("cores", Runtime.getRuntime().availableProcessors());
     machine.put("loadAverageAtStart", load());
     machine.put("java", System.getProperty("java.version"));
+    machine.put("cluster", o.cluster.name());
     machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     report.root.put("timestamp", stamp);
     report.root.put("note", o.note);
     report.root.set("options", Report.JSON.valueToTree(optionsMap()));
     System.out.printf("runner-operator benchmark, %d cores, load average %.2f at start%n",
         Runtime.getRuntime().availableProcessors(), load());
-    if (o.figures.contains(1)) {
-      latency();
-    }
-    if (o.figures.contains(2)) {
-      bringUp();
-    }
-    if (o.figures.contains(3)) {
-      scale();
+    if (o.cluster == Options.Cluster.real) {
+      new RealBench(o, report).run();
+    } else {
+      if (o.figures.contains(1)) {
+        latency();
+      }
+      if (o.figures.contains(2)) {
+        bringUp();
+      }
+      if (o.figures.contains(3)) {
+        scale();
+      }
     }
     machine.put("loadAverageAtEnd", load());
     System.out.println();
@@ -100,7 +108,7 @@ public final class Main {
       for (int start = 0; start < total; start += concurrency) {
         int end = Math.min(total, start + concurrency);
         for (int i = start; i < end; i++) {
-          c.client.resource(group(ns, "lat-" + i, List.of(svc("a"), svc("b", "a")))).create();
+          c.client.resource(Groups.runnerGroup(ns, "lat-" + i, List.of(Groups.svc("a"), Groups.svc("b", "a")))).create();
         }
         for (int i = start; i < end; i++) {
           String b = "lat-" + i + "-b";
@@ -147,35 +155,9 @@ public final class Main {
     System.out.println("\n(2) bring-up overhead: time to healthy minus the critical path, per level");
     Behavior behavior = Behavior.builder().startupTime(Duration.ofMillis(o.startupMs)).build();
     try (BenchCluster c = new BenchCluster(o, "bringup", behavior)) {
-      List<List<String>> chain = new ArrayList<>();
-      for (int i = 0; i < o.chainDepth; i++) {
-        chain.add(List.of("s" + i));
-      }
-      List<String[]> chainServices = new ArrayList<>();
-      for (int i = 0; i < o.chainDepth; i++) {
-        chainServices.add(i == 0 ? svc("s0") : svc("s" + i, "s" + (i - 1)));
-      }
-      levels(c, "bench-chain", "chain", "chain of " + o.chainDepth, chain, chainServices);
-
-      List<List<String>> dag = new ArrayList<>();
-      List<String[]> dagServices = new ArrayList<>();
-      for (int l = 0; l < o.dagLevels; l++) {
-        List<String> level = new ArrayList<>();
-        for (int k = 0; k < o.dagWidth; k++) {
-          String name = "l" + l + "s" + k;
-          level.add(name);
-          List<String> deps = new ArrayList<>();
-          if (l > 0) {
-            List<String> previous = dag.get(l - 1);
-            int n = o.dagDeps <= 0 ? previous.size() : Math.min(o.dagDeps, previous.size());
-            for (int d = 0; d < n; d++) {
-              deps.add(previous.get((k + d) % previous.size()));
-            }
-          }
-          dagServices.add(svc(name, deps.toArray(String[]::new)));
-        }
-        dag.add(level);
-      }
+      levels(c, "bench-chain", "chain", "chain of " + o.chainDepth, Groups.chainLevels(o.chainDepth), Groups.chain(o.chainDepth));
+      List<List<String>> dag = Groups.dagLevels(o.dagLevels, o.dagWidth);
+      List<String[]> dagServices = Groups.dag(o.dagLevels, o.dagWidth, o.dagDeps);
       levels(c, "bench-dag", "dag", "DAG " + o.dagLevels + "x" + o.dagWidth
           + (o.dagDeps <= 0 ? " (all deps)" : " (" + o.dagDeps + " deps)"), dag, dagServices);
     }
@@ -183,7 +165,7 @@ public final class Main {
 
   private void levels(BenchCluster c, String ns, String name, String label, List<List<String>> levels,
       List<String[]> services) throws Exception {
-    RunnerGroup g = group(ns, name, services);
+    RunnerGroup g = Groups.runnerGroup(ns, name, services);
     long t0 = System.nanoTime();
     c.client.resource(g).create();
     await(() -> c.log.groupHealthy(ns, name) != null, o.timeoutSeconds, name + " to be healthy");
@@ -245,9 +227,9 @@ public final class Main {
       for (int g = 0; g < o.groups; g++) {
         List<String[]> list = new ArrayList<>();
         for (int s = 0; s < o.services; s++) {
-          list.add(s == 0 ? svc("s0") : svc("s" + s, "s" + ((s - 1) / 2)));
+          list.add(s == 0 ? Groups.svc("s0") : Groups.svc("s" + s, "s" + ((s - 1) / 2)));
         }
-        c.client.resource(group(ns, String.format("g%04d", g), list)).create();
+        c.client.resource(Groups.runnerGroup(ns, String.format("g%04d", g), list)).create();
       }
       long applied = System.nanoTime();
       long deadline = t0 + TimeUnit.SECONDS.toNanos(o.scaleTimeoutSeconds);
@@ -364,28 +346,6 @@ public final class Main {
   }
 
   // ---- helpers ----
-
-  /** A service: name then its dependencies. */
-  private static String[] svc(String name, String... deps) {
-    String[] s = new String[deps.length + 1];
-    s[0] = name;
-    System.arraycopy(deps, 0, s, 1, deps.length);
-    return s;
-  }
-
-  private static RunnerGroup group(String namespace, String name, List<String[]> services) {
-    StringBuilder y = new StringBuilder();
-    y.append("apiVersion: runner.dev/v1alpha1\nkind: RunnerGroup\nmetadata: {name: ").append(name)
-        .append(", namespace: ").append(namespace).append("}\nspec:\n  services:\n");
-    for (String[] s : services) {
-      y.append("  - name: ").append(s[0]).append('\n');
-      if (s.length > 1) {
-        y.append("    dependsOn: [").append(String.join(", ", List.of(s).subList(1, s.length))).append("]\n");
-      }
-      y.append("    template: {spec: {containers: [{name: app, image: example/").append(s[0]).append(":1}]}}\n");
-    }
-    return Serialization.unmarshal(y.toString(), RunnerGroup.class);
-  }
 
   private static void await(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

@@ -13,12 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The operator in its own JVM: {@code java -jar runner-operator.jar run} pointed at the benchmark's server. */
 final class OperatorProcess implements AutoCloseable {
-  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
   private final Process process;
   private final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -70,13 +67,7 @@ final class OperatorProcess implements AutoCloseable {
 
   /** Heap in use after a full GC, in bytes: {@code jcmd PID GC.run}, then {@code GC.heap_info}. */
   long heapAfterFullGc() throws IOException, InterruptedException {
-    jcmd("GC.run");
-    String info = jcmd("GC.heap_info");
-    Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
-      throw new IllegalStateException("no heap figure in jcmd GC.heap_info: " + info);
-    }
-    return Long.parseLong(m.group(1)) * 1024;
+    return OperatorHeap.afterFullGc(process.pid());
   }
 
   /** The same from the operator's own /metrics: sum of jvm_memory_used_bytes{area="heap"}. */
@@ -92,14 +83,6 @@ final class OperatorProcess implements AutoCloseable {
       }
     }
     return found ? sum : -1;
-  }
-
-  private String jcmd(String what) throws IOException, InterruptedException {
-    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    Process p = new ProcessBuilder(jcmd, String.valueOf(process.pid()), what).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    p.waitFor(60, TimeUnit.SECONDS);
-    return out;
   }
 
   /** "CODE BODY", or "000 error" when the port does not answer. */

@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 
 /** Every size of the benchmark; the defaults are the figures of the README. */
 @Command(name = "runner-bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks runner-operator against fabric8's mock API server and the simulated kubelet.")
+    description = "Benchmarks runner-operator against fabric8's mock API server and the simulated kubelet, or (--cluster real) "
+        + "on a real control plane with kwok nodes, beside kro.")
 final class Options {
   @Option(names = "--samples", defaultValue = "200", description = "(1) measured a->b groups (default ${DEFAULT-VALUE}).")
   int samples;
@@ -53,9 +54,28 @@ final class Options {
   @Option(names = "--steady-s", defaultValue = "60", description = "(4) quiet period watched after (3) (default ${DEFAULT-VALUE}).")
   long steadySeconds;
 
-  @Option(names = "--figures", defaultValue = "1,2,3", split = ",",
-      description = "Figures to run (4 always follows 3) (default ${DEFAULT-VALUE}).")
+  enum Cluster { mock, real }
+
+  @Option(names = "--cluster", defaultValue = "mock",
+      description = "mock: fabric8's mock API server and the simulated kubelet (quick); real: etcd, kube-apiserver, "
+          + "kube-controller-manager, kube-scheduler and kwok from it/cluster/bin, kro beside (default ${DEFAULT-VALUE}).")
+  Cluster cluster;
+
+  @Option(names = "--figures", split = ",",
+      description = "Figures to run. mock (default 1,2,3): 1 latency, 2 bring-up, 3 scale (4, steady, follows 3). "
+          + "real (default 1,2,3,6,7): the issue's numbering: 1 latency, 2 bring-up, 3 kro beside us, 4 scale "
+          + "(5, the restart, follows it), 6 steady state, 7 writes per service.")
   java.util.List<Integer> figures;
+
+  @Option(names = "--runs", defaultValue = "3",
+      description = "(real 2, 3) bring-ups of each shape per side, alternating runner and kro (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--kro-binary", defaultValue = "it/kro/bin/kro", description = "(real 3) kro, built by it/kro/build.sh (default ${DEFAULT-VALUE}).")
+  String kroBinary;
+
+  @Option(names = "--kro-crds", defaultValue = "it/kro/bin/crds", description = "(real 3) kro's CRDs (default ${DEFAULT-VALUE}).")
+  String kroCrds;
 
   @Option(names = "--jar", defaultValue = "target/runner-operator.jar", description = "The operator's jar (default ${DEFAULT-VALUE}).")
   String jar;

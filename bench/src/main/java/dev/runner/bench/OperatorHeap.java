@@ -1,0 +1,40 @@
+package dev.runner.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The heap a JVM uses after a full GC: {@code jcmd PID GC.run}, then {@code GC.heap_info}. */
+final class OperatorHeap {
+  private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
+
+  private OperatorHeap() {}
+
+  static long afterFullGc(long pid) throws IOException, InterruptedException {
+    jcmd(pid, "GC.run");
+    String info = jcmd(pid, "GC.heap_info");
+    // One line per generation with the serial collector (the operator's, as dev.runner.it starts it),
+    // one for the whole heap with G1: "... total 10944K, used 6000K [...". Metaspace has no "total".
+    Matcher m = HEAP_USED.matcher(info);
+    long used = 0;
+    boolean found = false;
+    while (m.find()) {
+      used += Long.parseLong(m.group(1)) * 1024;
+      found = true;
+    }
+    if (!found) {
+      throw new IllegalStateException("no heap figure in jcmd GC.heap_info: " + info);
+    }
+    return used;
+  }
+
+  private static String jcmd(long pid, String what) throws IOException, InterruptedException {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    Process p = new ProcessBuilder(jcmd, String.valueOf(pid), what).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+}
