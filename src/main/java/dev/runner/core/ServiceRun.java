@@ -117,11 +117,7 @@ final class ServiceRun {
 
   /** @param scaleOnly the Deployment holds the current template: scaling it up is the start */
   private void startWhenReady(Map<String, ServiceStatus> statuses, boolean scaleOnly) {
-    List<String> unmet = plan.dependsOn().stream()
-        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
-        .sorted()
-        .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
-    unmet.addAll(groups);
+    List<String> unmet = unmet(statuses);
     status.setHealthy(false);
     status.setStartedAt(null);
     status.setHealthySince(null);
@@ -160,6 +156,16 @@ final class ServiceRun {
       // retry backoff holds.
       status.setStartedAt(since);
     }
+  }
+
+  /** The dependencies (services, then groups) that are not healthy now. */
+  private List<String> unmet(Map<String, ServiceStatus> statuses) {
+    List<String> unmet = plan.dependsOn().stream()
+        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
+        .sorted()
+        .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+    unmet.addAll(groups);
+    return unmet;
   }
 
   private void started() {
@@ -222,6 +228,13 @@ final class ServiceRun {
       // Deleted by someone else while it backed off: re-created as a start, gated.
       status.setPhase(ServicePhase.Stopped);
       startWhenReady(statuses);
+      return;
+    }
+    if (blocking.isEmpty() && !unmet(statuses).isEmpty()) {
+      // The restart is a start: gated on the dependencies of the current spec like any other. It
+      // waits (replicas kept at 0, the count kept) and starts once they are healthy again.
+      status.setPhase(ServicePhase.Stopped);
+      startWhenReady(statuses, true);
       return;
     }
     if (blocking.isEmpty()) {

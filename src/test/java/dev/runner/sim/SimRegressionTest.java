@@ -1,0 +1,46 @@
+package dev.runner.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runner.sim.SimEvent.AddService;
+import dev.runner.sim.SimEvent.Advance;
+import dev.runner.sim.SimEvent.Controllers;
+import dev.runner.sim.SimEvent.Delete;
+import dev.runner.sim.SimEvent.EditDependencies;
+import dev.runner.sim.SimEvent.Exit;
+import dev.runner.sim.SimEvent.ForeignAppears;
+import dev.runner.sim.SimEvent.OtherScale;
+import dev.runner.sim.SimEvent.Reconcile;
+import dev.runner.sim.SimEvent.RemoveService;
+import dev.runner.sim.SimEvent.RestartService;
+import dev.runner.sim.SimEvent.SyncAll;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worlds the simulation broke, each as the shortest event sequence its minimiser found, named
+ * after the seed and what it showed. Each broke the invariant named in its comment before the fix
+ * of {@code dev.runner.core} it came with.
+ */
+class SimRegressionTest {
+  private static final Reconcile RECONCILE = new Reconcile(SimOperator.Fault.NONE, 0);
+
+  private static void holds(long seed, int services, SimEvent... events) {
+    Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
+        SimWorld::real).violation();
+    assertThat(violation).as("the invariants of world " + seed).isEmpty();
+  }
+
+  /**
+   * START_GATED: s0 and its new dependent n7 crash together; n7's backoff ends first and it was
+   * scaled back up while s0 still backed off. A restart is a start: it waits for its dependencies.
+   */
+  @Test
+  void seed_6_aRestartAfterItsBackoffWaitsForItsDependencies() {
+    holds(6, 1, RECONCILE, new Controllers(), new Controllers(), new AddService(6873441547819024844L), new SyncAll(),
+        RECONCILE, new Advance(1662), RECONCILE, new Controllers(), new Controllers(), new Exit(221, 7, 1, false),
+        new Exit(690, 9, 137, false));
+  }
+
+}
