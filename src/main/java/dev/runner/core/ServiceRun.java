@@ -158,10 +158,15 @@ final class ServiceRun {
     }
   }
 
-  /** The dependencies (services, then groups) that are not healthy now. */
+  /**
+   * The dependencies (services, then groups) that are not healthy now. A dependency whose replica
+   * count someone changed is still called healthy while it is put back, but a start waits until its
+   * replicas are back: scaled to 0 by hand, it has none available.
+   */
   private List<String> unmet(Map<String, ServiceStatus> statuses) {
     List<String> unmet = plan.dependsOn().stream()
-        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
+        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy()
+            || statuses.get(dep).getReason() == ServiceReason.ReplicasPutBack)
         .sorted()
         .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     unmet.addAll(groups);

@@ -43,4 +43,15 @@ class SimRegressionTest {
         new Exit(690, 9, 137, false));
   }
 
+  /**
+   * START_GATED: s0, Ready, is scaled to 0 by someone else; the operator puts it back and keeps
+   * calling it healthy meanwhile (reason ReplicasPutBack), and s3, which depends on it, was
+   * started while s0 had no replica available. A start now waits until the replicas are back.
+   */
+  @Test
+  void seed_1086_aDependencyScaledToZeroByHandHoldsBackItsDependentsUntilPutBack() {
+    holds(1086, 4, new AddService(-3526718683718715511L), RECONCILE, new Controllers(), new Controllers(), new SyncAll(),
+        new OtherScale(605, 0), RECONCILE, new Controllers());
+  }
+
 }
