@@ -101,6 +101,11 @@ final class ServiceRun {
       stayStopped(phase);
     } else if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
       startWhenReady(statuses);
+    } else if (wanted == 0 && !ownRestart && !unmet(statuses).isEmpty()) {
+      // Running, scaled to 0 by someone else, while a dependency is not healthy: putting the
+      // replicas back would be a start, and a start is gated (as for a re-created Deployment).
+      status.setPhase(ServicePhase.Stopped);
+      startWhenReady(statuses, !templateChanged);
     } else if (ownRestart) {
       restartRunning();
     } else {

@@ -54,4 +54,14 @@ class SimRegressionTest {
         new OtherScale(605, 0), RECONCILE, new Controllers());
   }
 
+  /**
+   * START_GATED: s17 runs; an edit makes it depend on s10 (not started yet) and someone scales it
+   * to 0; the operator rolled the new template out with its replicas put back: a start while s10
+   * has no Deployment. Scaled to 0 by another hand, a service waits like a re-created one.
+   */
+  @Test
+  void seed_1127_aServiceScaledToZeroByHandWaitsForANewDependency() {
+    holds(1127, 25, RECONCILE, new EditDependencies(467, -3091230154220197849L), new OtherScale(517, 0));
+  }
+
 }
