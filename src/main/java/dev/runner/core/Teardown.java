@@ -102,7 +102,11 @@ final class Teardown {
         stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
       } else {
         // DELETE mode, scaled down, no Pods left: the Deployment goes once its dependents' have gone.
-        List<String> waitingFor = waiting(service, dependentsOf, known, d -> !gone(d, deployments, pods));
+        // A dependent that is not being stopped (a service removed from the spec, its dependent
+        // kept) is never gone: once stopped it no longer uses this one (its Deployment may still
+        // record the old dependency while it waits or backs off at 0 replicas).
+        List<String> waitingFor = waiting(service, dependentsOf, known,
+            d -> toStop.contains(d) ? !gone(d, deployments, pods) : !workloadStopped(d, deployments, pods));
         stoppedStatus(status, waitingFor.isEmpty() ? "stopping" : "stopping: its Deployment is deleted after those of "
             + String.join(", ", waitingFor));
         if (waitingFor.isEmpty()) {

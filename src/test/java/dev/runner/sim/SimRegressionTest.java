@@ -64,4 +64,16 @@ class SimRegressionTest {
     holds(1127, 25, RECONCILE, new EditDependencies(467, -3091230154220197849L), new OtherScale(517, 0));
   }
 
+  /**
+   * LIVENESS: s0 is removed from the spec while a dependent waits (scaled to 0, its Deployment
+   * still recording s0); s0's Deployment waited for that dependent's to be deleted, which never
+   * happens to a service that stays. It now waits for the dependent to be stopped.
+   */
+  @Test
+  void seed_1056_aRemovedServiceIsDeletedOnceItsRemainingDependentsAreStopped() {
+    holds(1056, 5, RECONCILE, new Controllers(), new Controllers(), new AddService(8044650836923799384L), new SyncAll(),
+        RECONCILE, new Controllers(), new Controllers(), new ForeignAppears(45, true), new Exit(905, 4, 143, false),
+        new EditDependencies(191, -6833000300577364528L), new AddService(-2319458616576191868L), new RemoveService(581));
+  }
+
 }
