@@ -52,6 +52,9 @@ final class Teardown {
     Map<String, Set<String>> dependents = new TreeMap<>();
     deployments.forEach((service, deployment) -> dependencies(deployment)
         .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
+    // And those of the current spec: a dependency added by an edit whose rollout has not been
+    // written yet (its Deployment still records the old ones) is waited for too.
+    declared.forEach((service, deps) -> deps.forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
     // A service whose Deployment is deleted but whose Pods still terminate: its dependencies are
     // the spec's if it declares them; if not (a removed service, an invalid spec), it may depend on
     // anything, so everything else waits for its Pods.

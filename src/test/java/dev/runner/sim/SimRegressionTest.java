@@ -76,4 +76,15 @@ class SimRegressionTest {
         new EditDependencies(191, -6833000300577364528L), new AddService(-2319458616576191868L), new RemoveService(581));
   }
 
+  /**
+   * STOP_ORDERED: n1 is edited to depend on s0, and the update that rolls this out fails (409,
+   * its cache behind); the group is deleted, and s0 was scaled to 0 together with n1, because the
+   * stop order came only from the Deployments' recorded dependencies. The spec's count too.
+   */
+  @Test
+  void seed_5295_aDeletionWaitsForADependencyAddedByAnEditNotYetRolledOut() {
+    holds(5295, 5, new AddService(6082485683362358244L), new RemoveService(602), RECONCILE, new Controllers(),
+        new Advance(240000), new EditDependencies(64, -8253205219797398702L), RECONCILE, new Delete());
+  }
+
 }
