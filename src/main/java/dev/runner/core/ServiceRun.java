@@ -107,7 +107,7 @@ final class ServiceRun {
       status.setPhase(ServicePhase.Stopped);
       startWhenReady(statuses, !templateChanged);
     } else if (ownRestart) {
-      restartRunning();
+      restartRunning(statuses);
     } else {
       supervise(templateChanged);
     }
@@ -214,7 +214,7 @@ final class ServiceRun {
   }
 
   /** This service's own restart annotation on a running service: stop it, then start it at once. */
-  private void restartRunning() {
+  private void restartRunning(Map<String, ServiceStatus> statuses) {
     status.setRestarts(0);
     status.setHealthy(false);
     status.setHealthySince(null);
@@ -223,6 +223,11 @@ final class ServiceRun {
     status.setReason(ServiceReason.RestartStopping);
     status.setError("restarting on request");
     ensureReplicas(0);
+    if (actions.isEmpty() && blocking.isEmpty()) {
+      // Already at 0 with no pod left (a scale-up that failed, another hand): nothing will wake a
+      // second reconcile, so the start is made now, as the backoff's end would make it.
+      backingOff(statuses);
+    }
   }
 
   private void backingOff(Map<String, ServiceStatus> statuses) {

@@ -87,4 +87,15 @@ class SimRegressionTest {
         new Advance(240000), new EditDependencies(64, -8253205219797398702L), RECONCILE, new Delete());
   }
 
+  /**
+   * NO_OP_WRITES_NOTHING: s0's scale-up after a restart request failed (its status said Starting,
+   * its Deployment stayed at 0); a second restart request set it BackingOff "until now" and did
+   * nothing, and only another reconcile (which nothing would trigger: no pod, no requeue) started
+   * it. A restart of a service already at 0 with no pod left now starts it in the same reconcile.
+   */
+  @Test
+  void seed_20022_aRestartRequestOnAServiceAlreadyAtZeroStartsItAtOnce() {
+    holds(20022, 1, RECONCILE, new RestartService(770), RECONCILE, new Reconcile(SimOperator.Fault.WRITE_BEFORE, 445),
+        new RestartService(918));
+  }
 }
