@@ -17,7 +17,7 @@ import java.util.List;
     message = "dependsOn names a service that is not in this group: add that service or fix the name")
 @ValidationRule(
     value = "!has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always' "
-        + "|| self.services.all(s, s.kind != 'Job' || (has(s.restartConfig) && has(s.restartConfig.policy)))",
+        + "|| self.services.all(s, !has(s.kind) || s.kind != 'Job' || (has(s.restartConfig) && has(s.restartConfig.policy)))",
     message = "the group's restartConfig.policy Always would apply to a Job service, and a Job is meant to end: "
         + "give each Job service its own restartConfig.policy (OnFailure or Never)")
 public class RunnerGroupSpec {

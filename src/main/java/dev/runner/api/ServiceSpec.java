@@ -24,26 +24,35 @@ import java.util.List;
     value = "!has(self.dependsOn) || !(self.name in self.dependsOn)",
     message = "a service cannot depend on itself: remove its own name from dependsOn")
 @ValidationRule(
-    value = "!has(self.volumeClaimTemplates) || self.kind == 'StatefulSet'",
+    value = "!has(self.volumeClaimTemplates) || (has(self.kind) && self.kind == 'StatefulSet')",
     message = "volumeClaimTemplates is only for kind: StatefulSet: set kind: StatefulSet or remove volumeClaimTemplates")
 @ValidationRule(
-    value = "!has(self.persistentVolumeClaimRetentionPolicy) || self.kind == 'StatefulSet'",
+    value = "!has(self.persistentVolumeClaimRetentionPolicy) || (has(self.kind) && self.kind == 'StatefulSet')",
     message = "persistentVolumeClaimRetentionPolicy is only for kind: StatefulSet: set kind: StatefulSet or remove it")
 @ValidationRule(
-    value = "!has(self.activeDeadlineSeconds) || self.kind == 'Job'",
+    value = "!has(self.activeDeadlineSeconds) || (has(self.kind) && self.kind == 'Job')",
     message = "activeDeadlineSeconds is only for kind: Job: set kind: Job or remove activeDeadlineSeconds")
 @ValidationRule(
-    value = "self.kind != 'Job' || !has(self.replicas) || self.replicas == 1",
+    value = "!has(self.strategy) || !has(self.kind) || self.kind == 'Deployment'",
+    message = "strategy is only for kind: Deployment (a StatefulSet rolls its pods one by one, a Job is not rolled): remove strategy")
+@ValidationRule(
+    value = "!has(self.progressDeadlineSeconds) || !has(self.kind) || self.kind == 'Deployment'",
+    message = "progressDeadlineSeconds is only for kind: Deployment: remove progressDeadlineSeconds (a Job has activeDeadlineSeconds)")
+@ValidationRule(
+    value = "!has(self.minReadySeconds) || !has(self.kind) || self.kind != 'Job'",
+    message = "minReadySeconds is only for kind: Deployment or StatefulSet: remove minReadySeconds")
+@ValidationRule(
+    value = "!has(self.kind) || self.kind != 'Job' || !has(self.replicas) || self.replicas == 1",
     message = "a Job service runs one pod: remove replicas or set it to 1 (parallel Jobs are not supported)")
 @ValidationRule(
-    value = "self.kind != 'Job' || !has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always'",
+    value = "!has(self.kind) || self.kind != 'Job' || !has(self.restartConfig) || !has(self.restartConfig.policy) || self.restartConfig.policy != 'Always'",
     message = "restartConfig.policy Always is not allowed for a Job (a Job is meant to end): use OnFailure or Never, "
         + "or kind: Deployment for a service that runs forever")
 @ValidationRule(
-    value = "self.kind != 'Job' || !has(self.autoscaled) || !self.autoscaled",
+    value = "!has(self.kind) || self.kind != 'Job' || !has(self.autoscaled) || !self.autoscaled",
     message = "a Job service cannot be autoscaled: remove autoscaled")
 public class ServiceSpec {
-  @JsonPropertyDescription("The service name, a DNS label; the Deployment is named <group>-<service>")
+  @JsonPropertyDescription("The service name, a DNS label; its workload is named <group>-<service>")
   @Required
   @Size(min = 1, max = Limits.SERVICE_NAME_MAX)
   @Pattern(Limits.DNS_LABEL)
@@ -69,13 +78,13 @@ public class ServiceSpec {
   @JsonPropertyDescription("Restart behaviour; overrides the group's restartConfig field by field")
   private RestartConfig restartConfig;
 
-  @JsonPropertyDescription("Pods of the service's Deployment (default 1)")
+  @JsonPropertyDescription("Pods of the service's Deployment or StatefulSet (default 1; a Job runs one)")
   @Min(1)
   @Max(1000)
   @Default("1")
   private Integer replicas;
 
-  @JsonPropertyDescription("true: a HorizontalPodAutoscaler owns the Deployment's replicas; the operator sets them only "
+  @JsonPropertyDescription("true: a HorizontalPodAutoscaler owns the workload's replicas; the operator sets them only "
       + "when it starts the service (to replicas) and stops it (to 0), and never puts a changed count back")
   private Boolean autoscaled;
 
@@ -86,7 +95,7 @@ public class ServiceSpec {
   @Min(1)
   private Integer progressDeadlineSeconds;
 
-  @JsonPropertyDescription("The Deployment's minReadySeconds: a pod counts as available after being ready that long (default 0)")
+  @JsonPropertyDescription("The Deployment's or StatefulSet's minReadySeconds: a pod counts as available after being ready that long (default 0)")
   @Min(0)
   private Integer minReadySeconds;
 

@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** The health of one service's Deployment and Pods, and why it is not healthy. */
+/** The health of one service's Deployment and Pods, and why it is not healthy; what pods say of any kind. */
 public final class DeploymentHealth {
   private static final Set<String> IMAGE_PULL = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
 
@@ -50,13 +50,7 @@ public final class DeploymentHealth {
    * nothing is written) until something did change.
    */
   public static String explain(Deployment deployment, List<Pod> pods, int replicas, boolean starting) {
-    Optional<String> waiting = pods.stream()
-        .filter(p -> p.getStatus() != null)
-        .flatMap(p -> Stream.concat(list(p.getStatus().getInitContainerStatuses()), list(p.getStatus().getContainerStatuses())))
-        .filter(c -> c.getState() != null && c.getState().getWaiting() != null)
-        .map(DeploymentHealth::waitingReason)
-        .flatMap(Optional::stream)
-        .findFirst();
+    Optional<String> waiting = waiting(pods);
     if (waiting.isPresent()) {
       return waiting.get();
     }
@@ -76,6 +70,20 @@ public final class DeploymentHealth {
       return "rollout in progress: " + updated + "/" + replicas + " replicas updated";
     }
     return prefix + available + "/" + replicas + " replicas available";
+  }
+
+  /**
+   * Why a container of the pods cannot run (image pull, crash loop, cannot be created), whatever
+   * the kind of their workload.
+   */
+  static Optional<String> waiting(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> p.getStatus() != null)
+        .flatMap(p -> Stream.concat(list(p.getStatus().getInitContainerStatuses()), list(p.getStatus().getContainerStatuses())))
+        .filter(c -> c.getState() != null && c.getState().getWaiting() != null)
+        .map(DeploymentHealth::waitingReason)
+        .flatMap(Optional::stream)
+        .findFirst();
   }
 
   private static Optional<String> waitingReason(ContainerStatus status) {
@@ -100,7 +108,7 @@ public final class DeploymentHealth {
     return statuses == null ? Stream.empty() : statuses.stream();
   }
 
-  private static int count(Integer value) {
+  static int count(Integer value) {
     return value == null ? 0 : value;
   }
 }

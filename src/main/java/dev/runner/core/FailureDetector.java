@@ -22,7 +22,9 @@ import java.util.Optional;
  *       admission) is a disruption, whatever its containers say;
  *   <li>a pod in phase Failed without a container that says why (e.g. its active deadline) is a
  *       failure of the pod;
- *   <li>the Deployment reporting ProgressDeadlineExceeded is a failed rollout.
+ *   <li>the Deployment reporting ProgressDeadlineExceeded is a failed rollout;
+ *   <li>a Job whose {@code Failed} condition is True has failed; its pod's exit says why when it
+ *       is visible, the condition (DeadlineExceeded) when it is not.
  * </ul>
  * A pod being deleted is skipped: it stops because it was asked to. Each ending carries a key that
  * identifies it, so that the caller counts it once, whatever the clocks of nodes say.
@@ -32,7 +34,7 @@ public final class FailureDetector {
 
   private FailureDetector() {}
 
-  public static List<Termination> visible(Deployment deployment, List<Pod> pods) {
+  public static List<Termination> visible(Workload workload, List<Pod> pods) {
     List<Termination> found = new ArrayList<>();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
@@ -59,7 +61,10 @@ public final class FailureDetector {
       }
       found.addAll(ofPod);
     }
-    rolloutFailure(deployment).ifPresent(found::add);
+    if (workload != null) {
+      boolean podFailed = found.stream().anyMatch(t -> t.outcome() == Outcome.EXIT_NON_ZERO);
+      workload.failure().filter(t -> t.outcome() == Outcome.ROLLOUT_FAILED || !podFailed).ifPresent(found::add);
+    }
     return found;
   }
 
@@ -125,7 +130,7 @@ public final class FailureDetector {
         null, pod.getMetadata().getName(), null, null);
   }
 
-  private static Optional<Termination> rolloutFailure(Deployment deployment) {
+  static Optional<Termination> rolloutFailure(Deployment deployment) {
     if (deployment == null || deployment.getStatus() == null || deployment.getStatus().getConditions() == null) {
       return Optional.empty();
     }

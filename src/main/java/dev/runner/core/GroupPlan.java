@@ -3,6 +3,8 @@ package dev.runner.core;
 import dev.runner.api.Limits;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.ServiceSpec;
+import dev.runner.api.WorkloadKind;
+import java.util.EnumSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,8 +82,9 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
           || service.getTemplate().getSpec().getContainers().isEmpty()) {
         errors.add(where + ": template.spec.containers must list at least one container");
       } else {
-        checkTemplate(service.getTemplate().getSpec(), where, errors);
+        checkTemplate(service.getTemplate().getSpec(), service.kind(), where, errors);
       }
+      checkKind(service, where, errors);
       RestartSettings.Resolution resolution = RestartSettings.resolve(spec.getRestartConfig(), service.getRestartConfig(), where);
       // A fault of the group's own restartConfig is reported once (above), not again per service;
       // the service's own faults are reported even then.
@@ -89,6 +92,10 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
           .filter(error -> !groupErrors.contains(error.substring(where.length())))
           .forEach(errors::add);
       RestartSettings restart = resolution.settings();
+      if (service.kind() == WorkloadKind.Job && resolution.valid() && restart.policy() == dev.runner.api.RestartPolicy.Always) {
+        errors.add(where + ": restartConfig.policy Always is not allowed for a Job (a Job is meant to end; also not from the "
+            + "group's restartConfig): use OnFailure or Never, or kind: Deployment for a service that runs forever");
+      }
       if (errors.size() == before && !plans.containsKey(name)) {
         plans.put(name, new ServicePlan(name, List.copyOf(service.getDependsOn()), startDelay, restart, replicas, service));
       }
@@ -108,7 +115,38 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
    * restartPolicy other than Always (a Deployment allows no other), an init container's
    * restartPolicy other than Always (a native sidecar).
    */
-  private static void checkTemplate(io.fabric8.kubernetes.api.model.PodSpec pod, String where, List<String> errors) {
+  /** The fields of one kind only, and what a Job cannot be: as the CRD's CEL rules say them. */
+  private static void checkKind(ServiceSpec service, String where, List<String> errors) {
+    WorkloadKind kind = service.kind();
+    only(service.getVolumeClaimTemplates() != null, "volumeClaimTemplates", kind, EnumSet.of(WorkloadKind.StatefulSet), where, errors);
+    only(service.getPersistentVolumeClaimRetentionPolicy() != null, "persistentVolumeClaimRetentionPolicy", kind,
+        EnumSet.of(WorkloadKind.StatefulSet), where, errors);
+    only(service.getActiveDeadlineSeconds() != null, "activeDeadlineSeconds", kind, EnumSet.of(WorkloadKind.Job), where, errors);
+    only(service.getStrategy() != null, "strategy", kind, EnumSet.of(WorkloadKind.Deployment), where, errors);
+    only(service.getProgressDeadlineSeconds() != null, "progressDeadlineSeconds", kind, EnumSet.of(WorkloadKind.Deployment),
+        where, errors);
+    only(service.getMinReadySeconds() != null, "minReadySeconds", kind,
+        EnumSet.of(WorkloadKind.Deployment, WorkloadKind.StatefulSet), where, errors);
+    if (kind == WorkloadKind.Job) {
+      if (service.getReplicas() != null && service.getReplicas() != 1) {
+        errors.add(where + ": a Job service runs one pod: remove replicas or set it to 1 (parallel Jobs are not supported)");
+      }
+      if (Boolean.TRUE.equals(service.getAutoscaled())) {
+        errors.add(where + ": a Job service cannot be autoscaled: remove autoscaled");
+      }
+    }
+  }
+
+  private static void only(boolean set, String field, WorkloadKind kind, java.util.Set<WorkloadKind> allowed, String where,
+      List<String> errors) {
+    if (set && !allowed.contains(kind)) {
+      errors.add(where + ": " + field + " is only for kind " + String.join(" or ", allowed.stream().map(Enum::name).toList())
+          + ", not " + kind + ": remove " + field + " or change the kind");
+    }
+  }
+
+  private static void checkTemplate(io.fabric8.kubernetes.api.model.PodSpec pod, WorkloadKind kind, String where,
+      List<String> errors) {
     java.util.Set<String> names = new java.util.HashSet<>();
     List<io.fabric8.kubernetes.api.model.Container> all = new ArrayList<>();
     if (pod.getInitContainers() != null) {
@@ -135,9 +173,14 @@ public record GroupPlan(DependencyGraph graph, Map<String, ServicePlan> services
             + "; an init container may only have Always (a native sidecar)");
       }
     }
-    if (pod.getRestartPolicy() != null && !"Always".equals(pod.getRestartPolicy())) {
+    if (kind == WorkloadKind.Job) {
+      if (pod.getRestartPolicy() != null && !"Never".equals(pod.getRestartPolicy())) {
+        errors.add(where + ": template.spec.restartPolicy is " + pod.getRestartPolicy()
+            + "; a Job service's pod runs with Never (the service's restartConfig.policy retries it): remove it");
+      }
+    } else if (pod.getRestartPolicy() != null && !"Always".equals(pod.getRestartPolicy())) {
       errors.add(where + ": template.spec.restartPolicy is " + pod.getRestartPolicy()
-          + "; a Deployment's pods must have Always (the service's restartConfig.policy says what the operator does "
+          + "; a " + kind + "'s pods must have Always (the service's restartConfig.policy says what the operator does "
           + "after an exit)");
     }
   }

@@ -3,16 +3,15 @@ package dev.runner.core;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.RunnerGroupStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What the reconciler saw, as plain data: the group, the Deployments it owns (by service name,
- * including those of services no longer in the spec), the names it cannot use because another
- * object holds them, the Pods of each service, and the time.
+ * What the reconciler saw, as plain data: the group, the workloads it owns (by service name,
+ * including those of services no longer in the spec; a Deployment, StatefulSet or Job), the names
+ * it cannot use because another object holds them, the Pods of each service, and the time.
  *
  * @param restartRequest the value of the {@link Names#RESTART_ANNOTATION} annotation, or null
  * @param serviceRestarts the values of the {@link Names#SERVICE_RESTART_PREFIX} annotations, by service
@@ -26,7 +25,7 @@ public record Observed(
     String restartRequest,
     Map<String, String> serviceRestarts,
     RunnerGroupStatus previous,
-    Map<String, Deployment> deployments,
+    Map<String, Workload> workloads,
     Set<String> foreign,
     Map<String, List<Pod>> pods,
     Instant now,

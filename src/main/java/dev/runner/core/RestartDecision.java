@@ -19,7 +19,8 @@ public sealed interface RestartDecision {
    * @param exitCode the exit code, or null for a failed rollout
    */
   public static RestartDecision decide(RestartSettings settings, Outcome outcome, int restartsSoFar, Integer exitCode, Backoff backoff) {
-    String last = exitCode != null ? "last exit: code " + exitCode : "last: progress deadline exceeded";
+    String last = exitCode != null ? "last exit: code " + exitCode
+        : outcome == Outcome.ROLLOUT_FAILED ? "last: progress deadline exceeded" : "last: its pod or Job failed";
     boolean policyRestarts = switch (settings.policy()) {
       case Always -> true;
       case OnFailure -> outcome != Outcome.EXIT_ZERO;

@@ -4,7 +4,7 @@ import dev.runner.api.ServicePhase;
 import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import dev.runner.api.WorkloadKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,7 +16,9 @@ import java.util.Set;
 /**
  * One service of a valid, running group, one reconcile: the supervisor's loop body. Given the
  * service's plan, what was observed of it, its previous status and the new status of the services
- * it depends on, it decides its new status and the changes to its Deployment.
+ * it depends on, it decides its new status and the changes to its workload, the same way for
+ * every kind. Where a Job differs (it is stopped by deleting it, started by creating it anew, and
+ * is done once its {@code Complete} condition is True), {@link #job} says so.
  */
 final class ServiceRun {
   private static final Set<ServicePhase> RUNNING = Set.of(ServicePhase.Starting, ServicePhase.Ready, ServicePhase.Unhealthy);
@@ -26,7 +28,8 @@ final class ServiceRun {
   record Step(ServiceStatus status, List<Action> actions, Optional<Instant> wakeAt) {}
 
   private final GroupPlan.ServicePlan plan;
-  private final Deployment deployment;
+  private final Workload deployment;
+  private final boolean job;
   private final List<Pod> pods;
   private final ServiceStatus previous;
   private final Instant now;
@@ -44,10 +47,11 @@ final class ServiceRun {
    * @param serviceRestart the value of this service's own restart annotation, or null: a new value
    *     restarts it whatever its phase
    */
-  ServiceRun(GroupPlan.ServicePlan plan, Deployment deployment, List<Pod> pods, ServiceStatus previous, Instant now,
+  ServiceRun(GroupPlan.ServicePlan plan, Workload deployment, List<Pod> pods, ServiceStatus previous, Instant now,
       Backoff backoff, boolean resetRequested, String serviceRestart) {
     this.plan = plan;
     this.deployment = deployment;
+    this.job = plan.spec().kind() == WorkloadKind.Job;
     this.pods = pods;
     this.previous = previous;
     this.now = now;
@@ -58,8 +62,8 @@ final class ServiceRun {
     this.status = ServiceStatuses.copy(previous);
   }
 
-  /** A service whose Deployment name is held by an object this group does not own. */
-  static Step collision(String deploymentName, ServiceStatus previous) {
+  /** A service whose workload name is held by an object this group does not own. */
+  static Step collision(WorkloadKind kind, String deploymentName, ServiceStatus previous) {
     ServiceStatus status = ServiceStatuses.copy(previous);
     status.setPhase(ServicePhase.Failed);
     status.setHealthy(false);
@@ -67,8 +71,9 @@ final class ServiceRun {
     status.setWaitingFor(List.of());
     status.setReadyReplicas(null);
     status.setReason(ServiceReason.NameCollision);
-    status.setError("Deployment " + deploymentName + " already exists and is not owned by this group: "
-        + "rename the service or remove that Deployment");
+    String held = kind == WorkloadKind.StatefulSet ? "StatefulSet or Service " : kind + " ";
+    status.setError(held + deploymentName + " already exists and is not owned by this group: "
+        + "rename the service or remove that " + (kind == WorkloadKind.StatefulSet ? "object" : kind.toString()));
     return new Step(status, List.of(), Optional.empty());
   }
 
@@ -85,9 +90,8 @@ final class ServiceRun {
     if (phase == ServicePhase.Failed && previous.getReason() == ServiceReason.NameCollision) {
       phase = null; // not a failure of the service: it starts once the name is free
     }
-    int wanted = deployment == null || deployment.getSpec() == null || deployment.getSpec().getReplicas() == null
-        ? 0 : deployment.getSpec().getReplicas();
-    boolean templateChanged = deployment != null && !TemplateHash.of(plan).equals(annotation(deployment, Names.SPEC_HASH));
+    int wanted = deployment == null || deployment.replicas() == null ? 0 : deployment.replicas();
+    boolean templateChanged = deployment != null && !TemplateHash.of(plan).equals(deployment.annotation(Names.SPEC_HASH));
     boolean ownRestart = serviceRestart != null && !serviceRestart.equals(previous == null ? null : previous.getRestartRequest());
     status.setRestartRequest(serviceRestart);
     boolean stopped = phase == ServicePhase.BackingOff || phase == ServicePhase.Failed || phase == ServicePhase.Completed;
@@ -99,9 +103,12 @@ final class ServiceRun {
     } else if (phase == ServicePhase.Failed || phase == ServicePhase.Completed) {
       // Stopped for good: a Deployment someone deleted is not re-created, one scaled up is put back.
       stayStopped(phase);
+    } else if (job && deployment instanceof Workload.OfJob done && done.complete() && !templateChanged && !ownRestart) {
+      // Its Job has succeeded for the current template (also seen again after a suspend): done, not re-run.
+      completed();
     } else if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
       startWhenReady(statuses);
-    } else if (wanted == 0 && !ownRestart && !unmet(statuses).isEmpty()) {
+    } else if (!job && wanted == 0 && !ownRestart && !unmet(statuses).isEmpty()) {
       // Running, scaled to 0 by someone else, while a dependency is not healthy: putting the
       // replicas back would be a start, and a start is gated (as for a re-created Deployment).
       status.setPhase(ServicePhase.Stopped);
@@ -112,7 +119,7 @@ final class ServiceRun {
       supervise(templateChanged);
     }
     status.setRunning(DeploymentHealth.running(pods));
-    status.setReadyReplicas(deployment == null ? null : DeploymentHealth.readyReplicas(deployment));
+    status.setReadyReplicas(deployment == null ? null : deployment.readyReplicas());
     return new Step(status, actions, Optional.ofNullable(wakeAt));
   }
 
@@ -143,6 +150,11 @@ final class ServiceRun {
       status.setReason(ServiceReason.StartDelay);
       status.setError("start delay " + Durations.format(plan.startDelay()) + ": starting at " + Times.format(startAt));
       wakeAt = startAt;
+      return;
+    }
+    if (job && deployment != null) {
+      // A Job's template is immutable and a finished Job runs no more: the old one goes first.
+      rerunJob("re-running: deleting its previous Job first");
       return;
     }
     if (deployment == null) {
@@ -189,7 +201,40 @@ final class ServiceRun {
     status.setStartedAt(Times.format(now));
     status.setHealthySince(null);
     status.setNextRestartAt(null);
-    status.setError("starting: 0/" + plan.replicas() + " replicas available");
+    status.setError(job ? JobHealth.RUNNING : "starting: 0/" + plan.replicas() + " replicas available");
+  }
+
+  /**
+   * A Job to run anew (a restart, a new template, a manual restart): delete the one there is
+   * (its pods go with it), then create it once it and its pods are gone, as a restart after a
+   * backoff that is already due.
+   */
+  private void rerunJob(String why) {
+    deleteJob();
+    status.setHealthy(false);
+    status.setHealthySince(null);
+    status.setPhase(ServicePhase.BackingOff);
+    status.setNextRestartAt(Times.format(now));
+    status.setReason(ServiceReason.RestartStopping);
+    status.setError(why);
+  }
+
+  private void deleteJob() {
+    if (deployment != null && !deployment.deleting()) {
+      actions.add(new Action.Delete(plan.name()));
+    }
+  }
+
+  /** The Job has succeeded: the service is done, healthy, and its dependents may start. */
+  private void completed() {
+    FailureDetector.visible(deployment, pods).stream().filter(t -> t.outcome() == Outcome.EXIT_ZERO).max(LATEST)
+        .ifPresent(t -> status.setLastExit(t.toRecord()));
+    status.setCountedExits(FailureDetector.visible(deployment, pods).stream().map(Termination::key).distinct().sorted().toList());
+    status.setPhase(ServicePhase.Completed);
+    status.setReason(ServiceReason.Completed);
+    status.setHealthy(true);
+    status.setNextRestartAt(null);
+    status.setError("");
   }
 
   /**
@@ -215,6 +260,11 @@ final class ServiceRun {
 
   /** This service's own restart annotation on a running service: stop it, then start it at once. */
   private void restartRunning(Map<String, ServiceStatus> statuses) {
+    if (job) {
+      status.setRestarts(0);
+      rerunJob("restarting on request");
+      return;
+    }
     status.setRestarts(0);
     status.setHealthy(false);
     status.setHealthySince(null);
@@ -231,7 +281,11 @@ final class ServiceRun {
   }
 
   private void backingOff(Map<String, ServiceStatus> statuses) {
-    ensureReplicas(0);
+    if (job) {
+      deleteJob();
+    } else {
+      ensureReplicas(0);
+    }
     Instant due = Times.parse(status.getNextRestartAt());
     status.setHealthy(false);
     if (due != null && now.isBefore(due)) {
@@ -239,8 +293,16 @@ final class ServiceRun {
       status.setPhase(ServicePhase.BackingOff);
       return;
     }
+    if (job && (deployment != null || !blocking.isEmpty())) {
+      // The old Job (or its pods) still goes: their deletion wakes us.
+      status.setPhase(ServicePhase.BackingOff);
+      status.setReason(ServiceReason.RestartStopping);
+      status.setError(deployment != null ? "restarting: waiting for the previous Job to be deleted"
+          : "restarting: waiting for " + blocking.size() + " pod(s) to terminate");
+      return;
+    }
     if (deployment == null) {
-      // Deleted by someone else while it backed off: re-created as a start, gated.
+      // Deleted by someone else while it backed off (a Job: deleted for its restart): created as a start, gated.
       status.setPhase(ServicePhase.Stopped);
       startWhenReady(statuses);
       return;
@@ -266,7 +328,8 @@ final class ServiceRun {
   }
 
   private void stayStopped(ServicePhase phase) {
-    if (deployment != null) {
+    // A finished Job stays as it is (its pod's logs with it); it runs no more pods.
+    if (deployment != null && !job) {
       ensureReplicas(0);
     }
     status.setPhase(phase);
@@ -274,7 +337,13 @@ final class ServiceRun {
   }
 
   private void supervise(boolean templateChanged) {
-    List<Termination> visible = FailureDetector.visible(deployment, pods);
+    if (job && templateChanged) {
+      rerunJob("re-running with a new template: deleting its previous Job first");
+      return;
+    }
+    // A Job is done when the Job controller says so (Complete), not when its pod's exit 0 is seen first.
+    List<Termination> visible = FailureDetector.visible(deployment, pods).stream()
+        .filter(t -> !job || t.outcome() != Outcome.EXIT_ZERO).toList();
     Set<String> counted = Set.copyOf(status.getCountedExits());
     List<Termination> fresh = visible.stream().filter(t -> !counted.contains(t.key())).toList();
     // Remembered while visible, forgotten once gone: the list is as long as what the pods show.
@@ -303,24 +372,25 @@ final class ServiceRun {
       status.setStartedAt(Times.format(now));
     }
     int desired = desiredReplicas();
-    boolean drifted = TemplateDrift.drifted(plan.spec().getTemplate(), deployment.getSpec() == null ? null : deployment.getSpec().getTemplate());
+    // A Job's template is immutable: nobody can change it behind the operator's back.
+    boolean drifted = !job && TemplateDrift.drifted(plan.spec().getTemplate(), deployment.template());
     if (templateChanged || drifted) {
       actions.add(new Action.Update(plan.name(), desired));
       status.setPhase(ServicePhase.Starting);
       status.setReason(ServiceReason.RollingOut);
       status.setHealthy(false);
       status.setHealthySince(null);
-      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its Deployment");
+      status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its " + plan.spec().kind());
       return;
     }
-    boolean replicasChanged = !Integer.valueOf(desired).equals(deployment.getSpec() == null ? null : deployment.getSpec().getReplicas());
+    boolean replicasChanged = !job && !Integer.valueOf(desired).equals(deployment.replicas());
     ensureReplicas(desired);
     ServicePhase previousPhase = status.getPhase();
     ServiceReason reason = status.getReason();
     boolean crashedReplicaBack = reason != ServiceReason.ReplicaCrashed || status.getLastExit() == null
         || pods.stream().noneMatch(p -> p.getMetadata().getName().equals(status.getLastExit().getPod()) && !Pods.ready(p));
     if (previousPhase == ServicePhase.Ready && (replicasChanged || reason == ServiceReason.ReplicasPutBack)
-        && !(actions.isEmpty() && DeploymentHealth.healthy(deployment, desired))) {
+        && !(actions.isEmpty() && deployment.healthy(desired))) {
       // A replica count changed by someone else is put back: not the service failing.
       status.setPhase(ServicePhase.Ready);
       status.setReason(ServiceReason.ReplicasPutBack);
@@ -328,7 +398,7 @@ final class ServiceRun {
       status.setError("");
       return;
     }
-    if (actions.isEmpty() && DeploymentHealth.healthy(deployment, desired) && crashedReplicaBack) {
+    if (actions.isEmpty() && deployment.healthy(desired) && crashedReplicaBack) {
       status.setPhase(ServicePhase.Ready);
       status.setReason(ServiceReason.Healthy);
       status.setHealthy(true);
@@ -349,7 +419,7 @@ final class ServiceRun {
     status.setHealthySince(null);
     status.setPhase(previousPhase == ServicePhase.Ready || previousPhase == ServicePhase.Unhealthy
         || reason == ServiceReason.ReplicaCrashed ? ServicePhase.Unhealthy : ServicePhase.Starting);
-    String explained = DeploymentHealth.explain(deployment, pods, desired, status.getPhase() == ServicePhase.Starting);
+    String explained = deployment.explain(pods, desired, status.getPhase() == ServicePhase.Starting);
     if (reason == ServiceReason.ReplicaCrashed && status.getLastExit() != null) {
       status.setError("pod " + status.getLastExit().getPod() + ": " + Termination.describe(status.getLastExit(), false)
           + "; " + Pods.readyCount(pods) + "/" + desired + " replicas ready, kubelet restarts it");
@@ -368,7 +438,12 @@ final class ServiceRun {
     status.setHealthySince(null);
     RestartDecision decision = RestartDecision.decide(plan.restart(), termination.outcome(), status.getRestarts(),
         termination.exitCode(), backoff);
-    ensureReplicas(0);
+    if (!job) {
+      ensureReplicas(0);
+    } else if (decision instanceof RestartDecision.Restart) {
+      // A Job failed for good stays, with its pod and logs, until a restart or the group's deletion.
+      deleteJob();
+    }
     if (decision instanceof RestartDecision.Restart restart) {
       // Whole milliseconds, as the status keeps times: a jittered delay reads "437ms", not "437123456ns".
       Duration delay = restart.delay().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -400,7 +475,7 @@ final class ServiceRun {
    * replicas an autoscaler owns, whatever the workload has now (the spec's only as the start).
    */
   private int desiredReplicas() {
-    Integer live = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
+    Integer live = deployment.replicas();
     return Boolean.TRUE.equals(plan.spec().getAutoscaled()) && live != null && live > 0 ? live : plan.replicas();
   }
 
@@ -408,9 +483,9 @@ final class ServiceRun {
     if (deployment == null) {
       return;
     }
-    Integer current = deployment.getSpec() == null ? null : deployment.getSpec().getReplicas();
+    Integer current = deployment.replicas();
     if (current == null || current != replicas) {
-      actions.add(new Action.Scale(plan.name(), replicas));
+      actions.add(job ? new Action.Delete(plan.name()) : new Action.Scale(plan.name(), replicas));
     }
   }
 
@@ -418,11 +493,6 @@ final class ServiceRun {
       .comparing(Termination::at, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
       .thenComparing(t -> t.pod() == null ? "" : t.pod())
       .thenComparing(t -> t.container() == null ? "" : t.container());
-
-  static String annotation(Deployment deployment, String key) {
-    Map<String, String> annotations = deployment.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(key);
-  }
 
   static Duration until(Instant now, Instant then) {
     return then.isAfter(now) ? Duration.between(now, then) : Duration.ZERO;

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The decision, as a pure function: (spec, observed Deployments and Pods, previous status, now)
+ * The decision, as a pure function: (spec, observed workloads and Pods, previous status, now)
  * to (changes, new status, events, when to look again). No client, no clock but the one in
  * {@link Observed}, no state between calls.
  */
@@ -43,12 +43,12 @@ public final class Supervisor {
     boolean suspend = observed.spec() != null && Boolean.TRUE.equals(observed.spec().getSuspend());
 
     if (observed.deleting() || suspend) {
-      Set<String> everything = new TreeSet<>(observed.deployments().keySet());
+      Set<String> everything = new TreeSet<>(observed.workloads().keySet());
       everything.addAll(plan.valid() ? plan.services().keySet() : previous.getServices().keySet());
       // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
       everything.addAll(blocking.keySet());
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
-      Teardown.Result result = Teardown.stop(everything, mode, observed.deployments(), blocking, previous.getServices(),
+      Teardown.Result result = Teardown.stop(everything, mode, observed.workloads(), blocking, previous.getServices(),
           declared(plan));
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
@@ -73,7 +73,7 @@ public final class Supervisor {
     }
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
     GroupDependencies.condition(status, previous, observed.groups(), observed.generation(), observed.now());
-    List<EventNote> events = Transitions.between(observed.group(), previous, status, stopped);
+    List<EventNote> events = Transitions.between(observed.group(), kinds(plan), previous, status, stopped);
     Optional<Duration> requeue = wakeAts.stream().min(Comparator.naturalOrder())
         .map(at -> ServiceRun.until(observed.now(), at));
     return new Decision(plan, List.copyOf(actions), status, events, requeue, stopped);
@@ -89,8 +89,8 @@ public final class Supervisor {
         GroupPlan.ServicePlan service = plan.services().get(name);
         ServiceStatus before = previous.getServices().get(name);
         ServiceRun.Step step = observed.foreign().contains(name)
-            ? ServiceRun.collision(Names.deploymentName(observed.group(), name), before)
-            : new ServiceRun(service, observed.deployments().get(name), observed.podsOf(name), before,
+            ? ServiceRun.collision(service.spec().kind(), Names.deploymentName(observed.group(), name), before)
+            : new ServiceRun(service, observed.workloads().get(name), observed.podsOf(name), before,
                 observed.now(), backoff, resetRequested, observed.serviceRestarts().get(name))
                 .gatedOn(observed.groups().waitingFor()).decide(statuses);
         statuses.put(name, step.status());
@@ -101,11 +101,11 @@ public final class Supervisor {
     carryRefusals(previous.getServices(), statuses, actions);
     status.setServices(statuses);
     // Services removed from the spec: stopped (deleted) after whatever still depends on them.
-    Set<String> removed = new TreeSet<>(observed.deployments().keySet());
+    Set<String> removed = new TreeSet<>(observed.workloads().keySet());
     removed.removeAll(plan.services().keySet());
     blocking.keySet().stream().filter(service -> !plan.services().containsKey(service)).forEach(removed::add);
     if (!removed.isEmpty()) {
-      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.deployments(), blocking,
+      actions.addAll(Teardown.stop(removed, Teardown.Mode.DELETE, observed.workloads(), blocking,
           previous.getServices(), declared(plan)).actions());
     }
   }
@@ -147,7 +147,7 @@ public final class Supervisor {
     }
     RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
-    List<EventNote> events = Transitions.between(observed.group(), decision.status(), status, false);
+    List<EventNote> events = Transitions.between(observed.group(), kinds(decision.plan()), decision.status(), status, false);
     return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false);
   }
 
@@ -165,6 +165,15 @@ public final class Supervisor {
     to.setConditions(from.getConditions());
     to.setRestartRequest(from.getRestartRequest());
     return to;
+  }
+
+  /** The kind of each service of a valid spec. */
+  private static Map<String, dev.runner.api.WorkloadKind> kinds(GroupPlan plan) {
+    Map<String, dev.runner.api.WorkloadKind> kinds = new TreeMap<>();
+    if (plan.valid()) {
+      plan.services().forEach((name, service) -> kinds.put(name, service.spec().kind()));
+    }
+    return kinds;
   }
 
   /** The dependencies the spec declares, when it is valid. */

@@ -4,7 +4,6 @@ import dev.runner.api.ServicePhase;
 import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,9 +15,10 @@ import java.util.TreeSet;
 /**
  * Stopping services in reverse dependency order (the Go runner's Stop): a service is stopped only
  * when every service that depends on it is stopped and its Pods are gone. Stopping is scaling to
- * zero; in DELETE mode a Deployment is then deleted once its Pods are gone and the Deployments of
- * its dependents are deleted. The dependencies come
- * from the {@link Names#DEPENDS_ON} annotation each Deployment carries, so the order is known even
+ * zero (a running Job: deleting it); in DELETE mode a workload is then deleted once its Pods are
+ * gone and the workloads of its dependents are deleted. A finished Job asks for no pods: it counts
+ * as scaled down, and a suspend leaves it as it is. The dependencies come
+ * from the {@link Names#DEPENDS_ON} annotation each workload carries, so the order is known even
  * when the spec no longer says it (a removed service, an invalid spec). Independent branches stop
  * in parallel. Should the recorded dependencies ever form a cycle, what is blocked stops at once.
  */
@@ -40,7 +40,7 @@ final class Teardown {
    * @param declared the dependencies the spec declares (when it is valid), for services whose
    *     Deployment is already gone while their Pods still terminate: the annotation went with it
    */
-  static Result stop(Set<String> toStop, Mode mode, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+  static Result stop(Set<String> toStop, Mode mode, Map<String, Workload> deployments, Map<String, List<Pod>> pods,
       Map<String, ServiceStatus> previous, Map<String, List<String>> declared) {
     Set<String> known = new TreeSet<>(toStop);
     known.addAll(deployments.keySet());
@@ -74,13 +74,13 @@ final class Teardown {
     Map<String, List<String>> blocked = new TreeMap<>();
     boolean inProgress = false;
     for (String service : toStop) {
-      Deployment deployment = deployments.get(service);
+      Workload deployment = deployments.get(service);
       List<Pod> servicePods = pods.getOrDefault(service, List.of());
       ServiceStatus status = ServiceStatuses.copy(previous.get(service));
       statuses.put(service, status);
       status.setWaitingFor(List.of());
       status.setRunning(DeploymentHealth.running(servicePods));
-      status.setReadyReplicas(deployment == null ? null : DeploymentHealth.readyReplicas(deployment));
+      status.setReadyReplicas(deployment == null ? null : deployment.readyReplicas());
       if (done(deployment, servicePods, mode)) {
         stoppedStatus(status, "");
         continue;
@@ -92,7 +92,7 @@ final class Teardown {
         List<String> waitingFor = waiting(service, dependentsOf, known, d -> !workloadStopped(d, deployments, pods));
         if (waitingFor.isEmpty()) {
           inProgress = true;
-          actions.add(new Action.Scale(service, 0));
+          actions.add(Action.stop(service, deployment.kind()));
           stoppedStatus(status, "stopping");
         } else {
           blocked.put(service, waitingFor);
@@ -110,11 +110,11 @@ final class Teardown {
         // record the old dependency while it waits or backs off at 0 replicas).
         List<String> waitingFor = waiting(service, dependentsOf, known,
             d -> toStop.contains(d) ? !gone(d, deployments, pods) : !workloadStopped(d, deployments, pods));
-        stoppedStatus(status, waitingFor.isEmpty() ? "stopping" : "stopping: its Deployment is deleted after those of "
+        stoppedStatus(status, waitingFor.isEmpty() ? "stopping" : "stopping: its " + deployment.kind() + " is deleted after those of "
             + String.join(", ", waitingFor));
         if (waitingFor.isEmpty()) {
           inProgress = true;
-          if (deployment.getMetadata().getDeletionTimestamp() == null) {
+          if (!deployment.deleting()) {
             actions.add(new Action.Delete(service));
           }
         } else {
@@ -132,9 +132,9 @@ final class Teardown {
     if (!inProgress && !stuck.isEmpty()) {
       // Nothing can move: the recorded dependencies form a cycle. Stop what is left at once.
       stuck.forEach(service -> {
-        Deployment deployment = deployments.get(service);
+        Workload deployment = deployments.get(service);
         actions.add(mode == Mode.DELETE && scaledDown(deployment) && pods.getOrDefault(service, List.of()).isEmpty()
-            ? new Action.Delete(service) : new Action.Scale(service, 0));
+            ? new Action.Delete(service) : Action.stop(service, deployment == null ? dev.runner.api.WorkloadKind.Deployment : deployment.kind()));
         stoppedStatus(statuses.get(service), "stopping");
         statuses.get(service).setWaitingFor(List.of());
       });
@@ -158,17 +158,16 @@ final class Teardown {
     return dependents.stream().filter(d -> !d.equals(service)).filter(known::contains).filter(notYet).toList();
   }
 
-  private static boolean workloadStopped(String service, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+  private static boolean workloadStopped(String service, Map<String, Workload> deployments, Map<String, List<Pod>> pods) {
     return scaledDown(deployments.get(service)) && pods.getOrDefault(service, List.of()).isEmpty();
   }
 
-  private static boolean gone(String service, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+  private static boolean gone(String service, Map<String, Workload> deployments, Map<String, List<Pod>> pods) {
     return deployments.get(service) == null && pods.getOrDefault(service, List.of()).isEmpty();
   }
 
-  private static boolean scaledDown(Deployment deployment) {
-    return deployment == null || (deployment.getSpec() != null && deployment.getSpec().getReplicas() != null
-        && deployment.getSpec().getReplicas() == 0);
+  private static boolean scaledDown(Workload workload) {
+    return workload == null || workload.scaledDown();
   }
 
   /**
@@ -176,12 +175,12 @@ final class Teardown {
    * A Deployment is deleted only after its Pods are gone, so the dependencies it records stay
    * readable for as long as they matter.
    */
-  private static boolean done(Deployment deployment, List<Pod> pods, Mode mode) {
+  private static boolean done(Workload deployment, List<Pod> pods, Mode mode) {
     return pods.isEmpty() && (deployment == null || (mode == Mode.SCALE_TO_ZERO && scaledDown(deployment)));
   }
 
-  static List<String> dependencies(Deployment deployment) {
-    String value = ServiceRun.annotation(deployment, Names.DEPENDS_ON);
+  static List<String> dependencies(Workload workload) {
+    String value = workload.annotation(Names.DEPENDS_ON);
     if (value == null || value.isBlank()) {
       return List.of();
     }

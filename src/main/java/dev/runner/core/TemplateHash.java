@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A hash of what the operator wants a service's Deployment to be (its Pod template and its
- * dependencies), kept in an annotation on the Deployment. Comparing hashes, not fields, means
+ * A hash of what the operator wants a service's workload to be (its Pod template, its
+ * dependencies and its kind's fields), kept in an annotation on the workload. Comparing hashes, not fields, means
  * values the API server defaults never look like a change.
  */
 public final class TemplateHash {
@@ -39,6 +39,16 @@ public final class TemplateHash {
       }
       if (plan.spec().getMinReadySeconds() != null) {
         wanted.put("minReadySeconds", plan.spec().getMinReadySeconds());
+      }
+      // An edit of volumeClaimTemplates is a write the API server refuses (422): the hash makes it tried, and shown.
+      if (plan.spec().getVolumeClaimTemplates() != null) {
+        wanted.put("volumeClaimTemplates", plan.spec().getVolumeClaimTemplates());
+      }
+      if (plan.spec().getPersistentVolumeClaimRetentionPolicy() != null) {
+        wanted.put("persistentVolumeClaimRetentionPolicy", plan.spec().getPersistentVolumeClaimRetentionPolicy());
+      }
+      if (plan.spec().getActiveDeadlineSeconds() != null) {
+        wanted.put("activeDeadlineSeconds", plan.spec().getActiveDeadlineSeconds());
       }
       byte[] json = CANONICAL.writeValueAsBytes(wanted);
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);

@@ -37,7 +37,8 @@ public record Termination(String key, Outcome outcome, Integer exitCode, String 
 
   static String describe(ExitRecord record, boolean disrupted) {
     Outcome outcome = disrupted ? Outcome.DISRUPTED
-        : record.getContainer() == null && record.getPod() == null ? Outcome.ROLLOUT_FAILED
+        : record.getContainer() == null && record.getPod() == null
+            && FailureDetector.PROGRESS_DEADLINE_EXCEEDED.equals(record.getReason()) ? Outcome.ROLLOUT_FAILED
         : Integer.valueOf(0).equals(record.getCode()) ? Outcome.EXIT_ZERO : Outcome.EXIT_NON_ZERO;
     return describe(outcome, record.getCode(), record.getReason(), null, record.getPod(), record.getContainer());
   }
@@ -49,7 +50,9 @@ public record Termination(String key, Outcome outcome, Integer exitCode, String 
       case ROLLOUT_FAILED -> "progress deadline exceeded";
       case DISRUPTED -> "pod " + pod + " was stopped by the cluster" + why
           + "; not counted against maxRetries, its replacement is waited for";
-      default -> container == null
+      default -> container == null && pod == null
+          ? "the Job failed" + why + (message == null || message.isEmpty() ? "" : ": " + message)
+          : container == null
           ? "pod " + pod + " failed" + why + (message == null || message.isEmpty() ? "" : ": " + message)
           : "container " + container + " exited with code " + exitCode + why;
     };

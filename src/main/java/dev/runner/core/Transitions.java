@@ -16,7 +16,9 @@ import java.util.Objects;
 final class Transitions {
   private Transitions() {}
 
-  static List<EventNote> between(String group, RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped) {
+  /** @param kinds the kind of each service of the spec (a Deployment where it does not say) */
+  static List<EventNote> between(String group, java.util.Map<String, dev.runner.api.WorkloadKind> kinds,
+      RunnerGroupStatus before, RunnerGroupStatus after, boolean stopped) {
     List<EventNote> events = new ArrayList<>();
     // In start order, so that "db ready" comes before "api started" when one reconcile did both.
     java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>();
@@ -24,17 +26,19 @@ final class Transitions {
     order.retainAll(after.getServices().keySet());
     order.addAll(after.getServices().keySet());
     for (String name : order) {
-      service(group, name, before.getServices().get(name), after.getServices().get(name), events);
+      service(group, kinds.getOrDefault(name, dev.runner.api.WorkloadKind.Deployment), name, before.getServices().get(name),
+          after.getServices().get(name), events);
     }
     before.getServices().keySet().stream()
         .filter(name -> !after.getServices().containsKey(name) && after.getPhase() != GroupPhase.Invalid)
         .forEach(name -> events.add(EventNote.normal("ServiceRemoved",
-            "service " + name + " was removed from the spec; its Deployment is stopped")));
+            "service " + name + " was removed from the spec; its workload is stopped")));
     group(before, after, stopped, events);
     return events;
   }
 
-  private static void service(String group, String name, ServiceStatus was, ServiceStatus now, List<EventNote> events) {
+  private static void service(String group, dev.runner.api.WorkloadKind kind, String name, ServiceStatus was, ServiceStatus now,
+      List<EventNote> events) {
     ServicePhase from = was == null ? null : was.getPhase();
     ServicePhase to = now.getPhase();
     if (to == ServicePhase.Stopped) {
@@ -59,7 +63,7 @@ final class Transitions {
     switch (to) {
       case Starting -> events.add(from == ServicePhase.BackingOff || from == ServicePhase.Failed || from == ServicePhase.Completed
           ? EventNote.normal("ServiceRestarted", "restarted service " + name + " (restart " + now.getRestarts() + ")")
-          : EventNote.normal("ServiceStarted", "started service " + name + " (Deployment " + deployment + ")"));
+          : EventNote.normal("ServiceStarted", "started service " + name + " (" + kind + " " + deployment + ")"));
       case Ready -> events.add(EventNote.normal("ServiceReady", "service " + name + " is ready"));
       case Unhealthy -> events.add(EventNote.warning("ServiceUnhealthy", "service " + name + " is unhealthy: " + now.getError()));
       case BackingOff -> {

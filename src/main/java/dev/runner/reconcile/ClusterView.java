@@ -5,8 +5,10 @@ import dev.runner.core.GroupDependencies;
 import dev.runner.core.GroupRef;
 import dev.runner.core.Names;
 import dev.runner.core.Observed;
+import dev.runner.api.WorkloadKind;
+import dev.runner.core.Workload;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Instant;
@@ -20,11 +22,12 @@ import java.util.TreeMap;
 
 /** Reads what the operator needs of the cluster from the informers' caches into an {@link Observed}. */
 final class ClusterView {
-  private final InformerEventSource<Deployment, RunnerGroup> deployments;
+  private final Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> workloads;
   private final InformerEventSource<Pod, RunnerGroup> pods;
 
-  ClusterView(InformerEventSource<Deployment, RunnerGroup> deployments, InformerEventSource<Pod, RunnerGroup> pods) {
-    this.deployments = deployments;
+  ClusterView(Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> workloads,
+      InformerEventSource<Pod, RunnerGroup> pods) {
+    this.workloads = workloads;
     this.pods = pods;
   }
 
@@ -32,28 +35,37 @@ final class ClusterView {
   Observed observe(RunnerGroup group, boolean deleting, Instant now, GroupDependencies.Cluster groups) {
     String name = group.getMetadata().getName();
     String namespace = group.getMetadata().getNamespace();
-    Map<String, Deployment> owned = new TreeMap<>();
+    Map<String, WorkloadKind> kinds = new TreeMap<>();
+    if (group.getSpec() != null) {
+      group.getSpec().getServices().stream().filter(s -> s.getName() != null).forEach(s -> kinds.put(s.getName(), s.kind()));
+    }
+    Map<String, Workload> owned = new TreeMap<>();
     Set<String> foreign = new HashSet<>();
-    for (Deployment deployment : deployments.getSecondaryResources(group)) {
-      String service = label(deployment.getMetadata().getLabels(), Names.SERVICE_LABEL);
-      if (service == null || !deployment.getMetadata().getName().equals(Names.deploymentName(name, service))) {
-        continue;
+    workloads.forEach((kind, informer) -> {
+      for (HasMetadata object : informer.getSecondaryResources(group)) {
+        String service = label(object.getMetadata().getLabels(), Names.SERVICE_LABEL);
+        if (service == null || !object.getMetadata().getName().equals(Names.deploymentName(name, service))) {
+          continue;
+        }
+        // A service in the spec is its workload of the spec's kind (the kind of a service cannot change).
+        if (kinds.containsKey(service) && kinds.get(service) != kind) {
+          continue;
+        }
+        if (WorkloadFactory.ownedBy(object, group)) {
+          owned.put(service, Workload.of(object));
+        } else {
+          foreign.add(service);
+        }
       }
-      if (DeploymentFactory.ownedBy(deployment, group)) {
-        owned.put(service, deployment);
-      } else {
+    });
+    // A managed-looking workload of another group can hold one of our names.
+    kinds.forEach((service, kind) -> {
+      if (!owned.containsKey(service) && !foreign.contains(service)
+          && workloads.get(kind).get(new ResourceID(Names.deploymentName(name, service), namespace))
+              .filter(d -> !WorkloadFactory.ownedBy(d, group)).isPresent()) {
         foreign.add(service);
       }
-    }
-    if (group.getSpec() != null) {
-      // A managed-looking Deployment of another group can hold one of our names.
-      group.getSpec().getServices().stream()
-          .map(s -> s.getName())
-          .filter(service -> service != null && !owned.containsKey(service) && !foreign.contains(service))
-          .filter(service -> deployments.get(new ResourceID(Names.deploymentName(name, service), namespace))
-              .filter(d -> !DeploymentFactory.ownedBy(d, group)).isPresent())
-          .forEach(foreign::add);
-    }
+    });
     Map<String, List<Pod>> byService = new TreeMap<>();
     for (Pod pod : pods.getSecondaryResources(group)) {
       String service = label(pod.getMetadata().getLabels(), Names.SERVICE_LABEL);
@@ -79,9 +91,9 @@ final class ClusterView {
             group.getStatus()));
   }
 
-  /** The same observation with Deployments found by a direct read added. */
-  static Observed with(Observed observed, Map<String, Deployment> found, Collection<String> foreign) {
-    Map<String, Deployment> owned = new TreeMap<>(observed.deployments());
+  /** The same observation with workloads found by a direct read added. */
+  static Observed with(Observed observed, Map<String, Workload> found, Collection<String> foreign) {
+    Map<String, Workload> owned = new TreeMap<>(observed.workloads());
     owned.putAll(found);
     Set<String> notOurs = new HashSet<>(observed.foreign());
     notOurs.addAll(foreign);

@@ -11,7 +11,14 @@ import dev.runner.core.Names;
 import dev.runner.core.Observed;
 import dev.runner.core.Supervisor;
 import io.fabric8.kubernetes.api.model.Pod;
+import dev.runner.api.WorkloadKind;
+import dev.runner.core.Workload;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.EnumMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
@@ -44,8 +51,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The RunnerGroup controller: observe (informer caches), decide ({@link Supervisor}, pure), record
- * (status, only when it changed; then events), apply (Deployments). Deployment and Pod events of
- * a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
+ * (status, only when it changed; then events), apply (workloads). Deployment, StatefulSet, Job and
+ * Pod events of a group wake its reconcile at once; timers (start delays, backoff) use JOSDK's reschedule.
  */
 @ControllerConfiguration(name = RunnerGroupReconciler.NAME,
     // The restart annotation changes no generation: the filter lets it through, and only what matters.
@@ -63,7 +70,9 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   private final Clock clock;
   private final Supervisor supervisor;
   private final BiConsumer<ResourceID, Decision> observer;
-  private InformerEventSource<Deployment, RunnerGroup> deployments;
+  /** The workloads of each kind the operator owns (by its label). */
+  private final Map<WorkloadKind, InformerEventSource<? extends HasMetadata, RunnerGroup>> workloads =
+      new EnumMap<>(WorkloadKind.class);
   private InformerEventSource<Pod, RunnerGroup> pods;
   /** The RunnerGroups again, as dependencies of others: a change of one wakes the groups that depend on it. */
   private InformerEventSource<RunnerGroup, RunnerGroup> dependencies;
@@ -96,12 +105,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   @Override
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
     recorder = new StatusRecorder(new EventRecorder(context.getClient(), clock, EventRecorder.COMPONENT, events));
-    deployments = owned(Deployment.class, "deployments", context);
+    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context));
+    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context));
+    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context));
     pods = owned(Pod.class, "pods", context);
     dependencies = dependencies(context);
     Set<String> namespaces = context.getControllerConfiguration().getInformerConfig().getNamespaces();
     watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
-    return List.of(deployments, pods, dependencies);
+    List<EventSource<?, RunnerGroup>> sources = new ArrayList<>(workloads.values());
+    sources.addAll(List.of(pods, dependencies));
+    return sources;
   }
 
   /**
@@ -188,7 +201,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   private Decision converge(RunnerGroup group, Context<RunnerGroup> context, boolean deleting) {
     KubernetesClient client = context.getClient();
-    ClusterView view = new ClusterView(deployments, pods);
+    ClusterView view = new ClusterView(workloads, pods);
     Observed observed = view.observe(group, deleting, clock.instant(), groups());
     Decision decision = supervisor.decide(observed);
     Observed checked = checkNamesBeforeCreating(client, group, observed, decision);
@@ -196,12 +209,12 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observed = checked;
       decision = supervisor.decide(observed);
     }
-    // The status first, then the Deployments: the status holds what cannot be observed again (restart
+    // The status first, then the workloads: the status holds what cannot be observed again (restart
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
     // saw a stopped Deployment of a "running" service and scaled it straight back up.
     RunnerGroupStatus written = recorder.record(group, context, group.getStatus(), decision.status(), decision.events());
-    Map<String, String> refusals = new DeploymentWriter(client, deployments, executor).apply(group, decision, observed.deployments());
+    Map<String, String> refusals = new WorkloadWriter(client, workloads, executor).apply(group, decision, observed.workloads());
     if (!refusals.isEmpty()) {
       // A write the API server refuses (RBAC too narrow, an invalid template) is that service's
       // error until a write succeeds; the core carries it over, so a retry refused again writes
@@ -227,8 +240,9 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   }
 
   /**
-   * The informer sees only Deployments that carry our labels. Before creating one, read its name
-   * directly: an object we did not create may hold it, and it is never adopted or changed.
+   * The informers see only workloads that carry our labels. Before creating one, read its name
+   * directly (for a StatefulSet, the name of its headless Service too): an object we did not
+   * create may hold it, and it is never adopted or changed.
    */
   private Observed checkNamesBeforeCreating(KubernetesClient client, RunnerGroup group, Observed observed,
       Decision decision) {
@@ -236,17 +250,24 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
         .filter(action -> action instanceof Action.Create)
         .map(Action::service)
         .toList();
-    List<Deployment> existing = Parallel.map(creates, executor, service ->
-        client.apps().deployments().inNamespace(group.getMetadata().getNamespace())
-            .withName(Names.deploymentName(group.getMetadata().getName(), service)).get());
-    Map<String, Deployment> ours = new HashMap<>();
+    String namespace = group.getMetadata().getNamespace();
+    List<List<HasMetadata>> existing = Parallel.map(creates, executor, service -> {
+      String name = Names.deploymentName(group.getMetadata().getName(), service);
+      WorkloadKind kind = decision.plan().services().get(service).spec().kind();
+      HasMetadata workload = client.resources(WorkloadFactory.type(kind)).inNamespace(namespace).withName(name).get();
+      Service headless = kind == WorkloadKind.StatefulSet
+          ? client.services().inNamespace(namespace).withName(name).get() : null;
+      return java.util.Arrays.asList(workload, headless);
+    });
+    Map<String, Workload> ours = new HashMap<>();
     List<String> foreign = new ArrayList<>();
     for (int i = 0; i < creates.size(); i++) {
-      Deployment found = existing.get(i);
-      if (found != null && DeploymentFactory.ownedBy(found, group)) {
-        ours.put(creates.get(i), found);
-      } else if (found != null) {
+      HasMetadata found = existing.get(i).get(0);
+      HasMetadata headless = existing.get(i).get(1);
+      if ((found != null && !WorkloadFactory.ownedBy(found, group)) || (headless != null && !WorkloadFactory.ownedBy(headless, group))) {
         foreign.add(creates.get(i));
+      } else if (found != null) {
+        ours.put(creates.get(i), Workload.of(found));
       }
     }
     return ours.isEmpty() && foreign.isEmpty() ? observed : ClusterView.with(observed, ours, foreign);

@@ -24,92 +24,29 @@ import org.slf4j.LoggerFactory;
  * maxUnavailable 0), so a broken new template leaves the old Pods serving. Recreate: old Pods are
  * deleted first, new ones created once the old ones are gone.
  */
-final class DeploymentSync {
+final class DeploymentSync extends PodSync {
 
   private static final Logger log = LoggerFactory.getLogger(DeploymentSync.class);
 
-  private final SimulatedKubelet kubelet;
-  private final String key;
-  private final String namespace;
-  private final String name;
-  private final Instant now;
-  private final Registration registration;
-  private final Behavior behavior;
-
   DeploymentSync(SimulatedKubelet kubelet, String key, Instant now) {
-    this.kubelet = kubelet;
-    this.key = key;
-    int slash = key.indexOf('/');
-    this.namespace = key.substring(0, slash);
-    this.name = key.substring(slash + 1);
-    this.now = now;
-    this.registration = kubelet.registration(namespace, name);
-    this.behavior = registration.behavior();
+    super(kubelet, key, now);
   }
 
   void run() {
     Deployment d = kubelet.cachedDeployment(key);
     DeploymentMemo memo = kubelet.memo(key);
     refreshFromCache();
-    List<PodState> states = kubelet.statesOf(namespace, name);
-    String uid = d == null || d.getMetadata().getDeletionTimestamp() != null
-        ? null : d.getMetadata().getUid();
-    for (PodState s : states) {
-      if (!s.terminating() && !s.deploymentUid.equals(uid)) {
-        delete(s, "its Deployment is gone");
-      }
-    }
-    if (uid != null) {
+    List<PodState> states = deleteOrphans(d);
+    if (d != null && d.getMetadata().getDeletionTimestamp() == null) {
       scale(d, states);
     }
-    Instant next = null;
-    for (PodState s : kubelet.statesOf(namespace, name)) {
-      next = earliest(next, s.advance(now, behavior, () -> memo.countStart(registration)));
-      if (s.terminating() && !now.isBefore(s.finalizeAt)) {
-        removeFinalizer(s);
-      } else if (!s.finalizerRemoved) {
-        kubelet.writePodStatus(s, PodFactory.status(s, now, behavior));
-      }
-    }
+    Instant next = advancePods(memo);
     if (d != null) {
       next = earliest(next, writeStatus(d, memo));
     } else if (kubelet.statesOf(namespace, name).isEmpty()) {
       kubelet.memoRemove(key);
     }
     kubelet.scheduleWakeUp(key, next, now);
-  }
-
-  /** Adopts Pods of ours the memory lacks, notices deletions and Pods that are gone. */
-  private void refreshFromCache() {
-    for (Pod p : kubelet.cachedPods()) {
-      OwnerReference owner = SimulatedKubelet.deploymentOwner(p);
-      if (owner == null || !namespace.equals(p.getMetadata().getNamespace())
-          || !name.equals(owner.getName())) {
-        continue;
-      }
-      String podKey = SimulatedKubelet.key(p);
-      PodState s = kubelet.podStates().get(podKey);
-      if (s == null) {
-        String hash = p.getMetadata().getLabels().getOrDefault(PodFactory.TEMPLATE_HASH_LABEL, "");
-        s = new PodState(namespace, p.getMetadata().getName(), name, owner.getUid(), hash,
-            p.getSpec().getContainers().stream()
-                .map(c -> new PodState.ContainerRef(c.getName(), c.getImage())).toList(), now);
-        s.initContainers = PodFactory.initContainers(p.getSpec());
-        kubelet.podStates().put(podKey, s);
-        log.debug("pod {}: adopted", podKey);
-      }
-      s.seenOnServer = true;
-      if (p.getMetadata().getDeletionTimestamp() != null && !s.terminating()) {
-        log.debug("pod {}: deleted, terminating for {}", podKey, behavior.terminationTime());
-        s.terminate(now, behavior);
-      }
-    }
-    for (PodState s : kubelet.statesOf(namespace, name)) {
-      if ((s.seenOnServer || s.finalizerRemoved) && kubelet.cachedPod(s.key()) == null) {
-        log.debug("pod {}: gone", s.key());
-        kubelet.podStates().remove(s.key());
-      }
-    }
   }
 
   private void scale(Deployment d, List<PodState> states) {
@@ -158,39 +95,7 @@ final class DeploymentSync {
     PodState s = new PodState(namespace, podName, name, d.getMetadata().getUid(), hash,
         PodFactory.containers(d.getSpec().getTemplate()), now);
     s.initContainers = PodFactory.initContainers(d.getSpec().getTemplate().getSpec());
-    kubelet.client().pods().inNamespace(namespace).resource(PodFactory.newPod(d, hash, podName, s))
-        .create();
-    kubelet.podStates().put(s.key(), s);
-    log.debug("pod {}: created for deployment {}", s.key(), key);
-  }
-
-  private void delete(PodState s, String why) {
-    log.debug("pod {}: deleting ({})", s.key(), why);
-    s.terminate(now, behavior);
-    kubelet.client().pods().inNamespace(namespace).withName(s.name).delete();
-  }
-
-  private void removeFinalizer(PodState s) {
-    if (s.finalizerRemoved) {
-      return;
-    }
-    Pod p = kubelet.client().pods().inNamespace(namespace).withName(s.name).get();
-    if (p == null) {
-      s.finalizerRemoved = true;
-      return;
-    }
-    if (p.getMetadata().getDeletionTimestamp() == null) {
-      kubelet.client().pods().inNamespace(namespace).withName(s.name).delete();
-      return; // its deletion event brings us back
-    }
-    kubelet.client().pods().inNamespace(namespace).withName(s.name).edit(x -> new PodBuilder(x)
-        .editMetadata().removeFromFinalizers(PodFactory.FINALIZER).endMetadata().build());
-    // As the real kubelet does once the containers are gone: a delete with grace period 0. A real
-    // API server keeps a Pod on a node that was deleted gracefully (deletionGracePeriodSeconds 30)
-    // until then, finalizers or not; the mock server has already removed it (a no-op there).
-    kubelet.client().pods().inNamespace(namespace).withName(s.name).withGracePeriod(0).delete();
-    s.finalizerRemoved = true;
-    log.debug("pod {}: terminated, finalizer removed", s.key());
+    create(PodFactory.newPod(d, hash, podName, s), s);
   }
 
   /** Writes the Deployment's status if it changed; answers when the progress deadline is due. */
@@ -230,10 +135,4 @@ final class DeploymentSync {
         || after.available() > before.available();
   }
 
-  private static Instant earliest(Instant a, Instant b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null || a.isBefore(b) ? a : b;
-  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.runner.sandbox.PodState.ContainerRef;
 import dev.runner.sandbox.PodState.Stage;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -35,6 +36,8 @@ final class PodFactory {
   /** The finalizer the simulated kubelet puts on every Pod it creates. */
   static final String FINALIZER = "sandbox.runner.dev/terminating";
   static final String TEMPLATE_HASH_LABEL = "pod-template-hash";
+  /** A StatefulSet's pods carry the revision of their template under this label. */
+  static final String REVISION_LABEL = "controller-revision-hash";
   static final String NODE_NAME = "sandbox-node";
 
   /** Kubernetes' alphabet for generated names (no vowels, no look-alikes). */
@@ -89,12 +92,20 @@ final class PodFactory {
 
   /** A new Pod of the Deployment's current template, Pending, owned by the Deployment. */
   static Pod newPod(Deployment d, String hash, String name, PodState state) {
-    PodTemplateSpec template = d.getSpec().getTemplate();
+    return newPod(d, "apps/v1", d.getSpec().getTemplate(), Map.of(TEMPLATE_HASH_LABEL, hash), name, state);
+  }
+
+  /**
+   * A new Pod of {@code owner}'s template, Pending, owned by it, with the labels its controller
+   * adds ({@code pod-template-hash}, {@code controller-revision-hash}, {@code job-name}, ...).
+   */
+  static Pod newPod(HasMetadata owner, String apiVersion, PodTemplateSpec template, Map<String, String> controllerLabels,
+      String name, PodState state) {
     Map<String, String> labels = new LinkedHashMap<>();
     if (template.getMetadata() != null && template.getMetadata().getLabels() != null) {
       labels.putAll(template.getMetadata().getLabels());
     }
-    labels.put(TEMPLATE_HASH_LABEL, hash);
+    labels.putAll(controllerLabels);
     Map<String, String> annotations = template.getMetadata() == null
         || template.getMetadata().getAnnotations() == null
         ? Map.of() : template.getMetadata().getAnnotations();
@@ -108,15 +119,15 @@ final class PodFactory {
     return new PodBuilder()
         .withNewMetadata()
           .withName(name)
-          .withNamespace(d.getMetadata().getNamespace())
+          .withNamespace(owner.getMetadata().getNamespace())
           .withLabels(labels)
           .withAnnotations(annotations.isEmpty() ? null : annotations)
           .withFinalizers(FINALIZER)
           .addNewOwnerReference()
-            .withApiVersion("apps/v1")
-            .withKind("Deployment")
-            .withName(d.getMetadata().getName())
-            .withUid(d.getMetadata().getUid())
+            .withApiVersion(apiVersion)
+            .withKind(owner.getKind())
+            .withName(owner.getMetadata().getName())
+            .withUid(owner.getMetadata().getUid())
             .withController(true)
             .withBlockOwnerDeletion(true)
           .endOwnerReference()
@@ -137,6 +148,21 @@ final class PodFactory {
     List<ContainerStatus> inits = new ArrayList<>();
     for (PodState.InitRef c : s.initContainers) {
       inits.add(initStatus(s, c, shown));
+    }
+    if (shown == Stage.EXITED) {
+      boolean succeeded = s.lastExit.exitCode() == 0;
+      return new PodStatusBuilder()
+          .withPhase(succeeded ? "Succeeded" : "Failed")
+          .withConditions(List.of(condition("Initialized", true, s.createdAt, null, null),
+              condition("Ready", false, s.stageSince, "PodCompleted", null),
+              condition("ContainersReady", false, s.stageSince, "PodCompleted", null),
+              condition("PodScheduled", true, s.createdAt, null, null)))
+          .withHostIP("10.0.0.1")
+          .withPodIP(podIp(s.name))
+          .withStartTime(time(s.createdAt))
+          .withInitContainerStatuses(inits)
+          .withContainerStatuses(containers)
+          .build();
     }
     if (shown == Stage.EVICTED) {
       return new PodStatusBuilder()
@@ -237,6 +263,14 @@ final class PodFactory {
           .withStartedAt(time(s.runStartedAt)).withFinishedAt(time(s.stageSince))
           .withContainerID(containerId(s.containerIdPrefix == null ? UUID_PREFIX : s.containerIdPrefix, c.name()))
           .endTerminated().build());
+      case EXITED -> {
+        PodState.LastExit e = s.lastExit;
+        return b.withState(new ContainerStateBuilder().withNewTerminated()
+            .withExitCode(e.exitCode()).withReason(e.reason())
+            .withStartedAt(time(e.startedAt())).withFinishedAt(time(e.finishedAt()))
+            .withContainerID(containerId(e.containerIdPrefix(), c.name()))
+            .endTerminated().build()).withImageID(c.image()).build();
+      }
       case CRASHED -> b.withState(new ContainerStateBuilder().withNewWaiting()
           .withReason("CrashLoopBackOff")
           .withMessage("back-off " + behavior.restartBackoff().toMillis() + "ms restarting failed"

@@ -28,7 +28,12 @@ final class PodState {
      * Evicted by the node: phase Failed, reason Evicted, containers terminated. The Pod object
      * stays (as a ReplicaSet leaves it) and no longer counts as one of the Deployment's replicas.
      */
-    EVICTED
+    EVICTED,
+    /**
+     * A Pod with {@code restartPolicy: Never} (a Job's) whose containers exited: phase Succeeded
+     * (exit 0) or Failed, containers terminated; it never runs again.
+     */
+    EXITED
   }
 
   final String namespace;
@@ -53,6 +58,8 @@ final class PodState {
   LastExit lastExit;
   Instant finalizeAt;
   boolean seenOnServer;
+  /** restartPolicy Never (a Job's pod): an exit ends the Pod; a start the behaviour does not make exit succeeds. */
+  boolean restartNever;
   boolean finalizerRemoved;
 
   record ContainerRef(String name, String image) {
@@ -130,7 +137,20 @@ final class PodState {
 
   /** Phase Failed: it never runs again and is not one of the Deployment's replicas. */
   boolean history() {
-    return stage == Stage.EVICTED || (stage == Stage.TERMINATING && stageBeforeTermination == Stage.EVICTED);
+    return stage == Stage.EVICTED || stage == Stage.EXITED
+        || (stage == Stage.TERMINATING && (stageBeforeTermination == Stage.EVICTED || stageBeforeTermination == Stage.EXITED));
+  }
+
+  /** Ended with exit 0 (phase Succeeded): a Job's pod that did its work. */
+  boolean succeeded() {
+    Stage shown = stage == Stage.TERMINATING ? stageBeforeTermination : stage;
+    return shown == Stage.EXITED && lastExit != null && lastExit.exitCode() == 0;
+  }
+
+  /** Ended with a non-zero exit (phase Failed). */
+  boolean failed() {
+    Stage shown = stage == Stage.TERMINATING ? stageBeforeTermination : stage;
+    return shown == Stage.EXITED && lastExit != null && lastExit.exitCode() != 0;
   }
 
   /** The containers exit now with {@code exitCode}, if they are running. */
@@ -179,7 +199,7 @@ final class PodState {
         case TERMINATING -> {
           // the caller removes the finalizer once finalizeAt has passed
         }
-        case EVICTED -> {
+        case EVICTED, EXITED -> {
           // stays until it is deleted
         }
       }
@@ -200,7 +220,7 @@ final class PodState {
       case RUNNING -> earliest(exitAt, readyAt != null && now.isBefore(readyAt) ? readyAt : null);
       case CRASHED -> restartAt;
       case TERMINATING -> finalizerRemoved ? null : finalizeAt;
-      case EVICTED -> null;
+      case EVICTED, EXITED -> null;
     };
   }
 
@@ -214,6 +234,10 @@ final class PodState {
     if (exitDecision.getAsBoolean()) {
       exitAt = now.plus(behavior.exitAfter());
       pendingExitCode = behavior.exitCode();
+    } else if (restartNever) {
+      // A Job's work: it runs as long as it took to start, then succeeds.
+      exitAt = now.plus(behavior.startupTime());
+      pendingExitCode = 0;
     } else {
       exitAt = null;
     }
@@ -221,6 +245,12 @@ final class PodState {
 
   private void crash(Instant at, int exitCode, Behavior behavior) {
     lastExit = new LastExit(exitCode, runStartedAt, at, containerIdPrefix);
+    if (restartNever) {
+      exitAt = null;
+      readyAt = null;
+      enter(Stage.EXITED, at);
+      return;
+    }
     restartCount++;
     exitAt = null;
     readyAt = null;

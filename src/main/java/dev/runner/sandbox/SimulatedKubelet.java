@@ -8,6 +8,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -29,9 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A simulated Deployment controller and kubelet, for an API server that has neither (fabric8's
- * mock server in CRUD mode). It runs the Pods of every Deployment it sees and writes their status
- * and the Deployment's status as the real components do; it knows nothing of who made the
+ * A simulated Deployment, StatefulSet and Job controller, garbage collector and kubelet, for an
+ * API server that has none (fabric8's mock server in CRUD mode). It runs the Pods of every
+ * workload it sees and writes their status and the workload's status as the real components do; it knows nothing of who made the
  * Deployments. See {@link Behavior} for what can be simulated per Deployment.
  *
  * <p>How it works: informers on Deployments and Pods only enqueue the Deployment's key; all work
@@ -82,6 +88,8 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
   private final Map<String, ScheduledFuture<?>> wakeUps = new HashMap<>();
   private volatile SharedIndexInformer<Pod> podInformer;
   private volatile SharedIndexInformer<Deployment> deploymentInformer;
+  private volatile SharedIndexInformer<StatefulSet> statefulSetInformer;
+  private volatile SharedIndexInformer<Job> jobInformer;
 
   record Registration(Behavior behavior, long id) {
   }
@@ -113,6 +121,14 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
     podInformer = namespace == null
         ? client.pods().inAnyNamespace().inform(podHandler)
         : client.pods().inNamespace(namespace).inform(podHandler);
+    ResourceEventHandler<StatefulSet> statefulSetHandler = handler(SimulatedKubelet::key);
+    ResourceEventHandler<Job> jobHandler = handler(SimulatedKubelet::key);
+    statefulSetInformer = namespace == null
+        ? client.apps().statefulSets().inAnyNamespace().inform(statefulSetHandler)
+        : client.apps().statefulSets().inNamespace(namespace).inform(statefulSetHandler);
+    jobInformer = namespace == null
+        ? client.batch().v1().jobs().inAnyNamespace().inform(jobHandler)
+        : client.batch().v1().jobs().inNamespace(namespace).inform(jobHandler);
     deploymentInformer = namespace == null
         ? client.apps().deployments().inAnyNamespace().inform(deploymentHandler)
         : client.apps().deployments().inNamespace(namespace).inform(deploymentHandler);
@@ -124,6 +140,8 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
   public synchronized void close() {
     if (deploymentInformer != null) {
       deploymentInformer.close();
+      statefulSetInformer.close();
+      jobInformer.close();
       podInformer.close();
     }
     executor.shutdownNow();
@@ -273,9 +291,10 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
   }
 
   private void resyncAll() {
-    SharedIndexInformer<Deployment> informer = deploymentInformer;
-    if (informer != null) {
-      informer.getStore().listKeys().forEach(this::enqueue);
+    if (deploymentInformer != null) {
+      deploymentInformer.getStore().listKeys().forEach(this::enqueue);
+      statefulSetInformer.getStore().listKeys().forEach(this::enqueue);
+      jobInformer.getStore().listKeys().forEach(this::enqueue);
     }
   }
 
@@ -296,19 +315,22 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
     return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
   }
 
-  /** The key of the Deployment that owns a Pod of ours, or null. */
+  /** The key of the workload that owns a Pod of ours, or null. */
   private String ownerKey(Pod pod) {
-    OwnerReference owner = deploymentOwner(pod);
+    OwnerReference owner = owner(pod);
     return owner == null ? null : pod.getMetadata().getNamespace() + "/" + owner.getName();
   }
 
-  static OwnerReference deploymentOwner(Pod pod) {
+  /** The Deployment, StatefulSet or Job that owns a Pod this kubelet made, or null. */
+  static OwnerReference owner(Pod pod) {
     if (!pod.getMetadata().getFinalizers().contains(PodFactory.FINALIZER)) {
       return null;
     }
     return pod.getMetadata().getOwnerReferences().stream()
-        .filter(o -> "Deployment".equals(o.getKind())).findFirst().orElse(null);
+        .filter(o -> OWNER_KINDS.contains(o.getKind())).findFirst().orElse(null);
   }
+
+  private static final Set<String> OWNER_KINDS = Set.of("Deployment", "StatefulSet", "Job");
 
   Registration registration(String namespace, String deployment) {
     Registration r = behaviors.get(namespace + "/" + deployment);
@@ -319,7 +341,10 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
   }
 
   void memoRemove(String key) {
-    memos.remove(key);
+    DeploymentMemo memo = memos.get(key);
+    if (memo != null && !memo.keep) {
+      memos.remove(key);
+    }
   }
 
   DeploymentMemo memo(String key) {
@@ -335,11 +360,16 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
 
   // ---- the sync of one Deployment ----
 
+  /** One sync of the workload of that name: the controller of its kind (a Deployment's when none is left). */
   private void sync(String key) {
     if (deploymentInformer == null) {
       return;
     }
-    new DeploymentSync(this, key, Instant.now()).run();
+    Instant now = Instant.now();
+    PodSync sync = statefulSetInformer.getStore().getByKey(key) != null ? new StatefulSetSync(this, key, now)
+        : jobInformer.getStore().getByKey(key) != null ? new JobSync(this, key, now)
+        : new DeploymentSync(this, key, now);
+    sync.run();
   }
 
   KubernetesClient client() {
@@ -356,6 +386,30 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
 
   Deployment cachedDeployment(String key) {
     return deploymentInformer.getStore().getByKey(key);
+  }
+
+  StatefulSet cachedStatefulSet(String key) {
+    return statefulSetInformer.getStore().getByKey(key);
+  }
+
+  Job cachedJob(String key) {
+    return jobInformer.getStore().getByKey(key);
+  }
+
+  void writeStatefulSetStatus(StatefulSet set, StatefulSetStatus desired) {
+    if (sameJson(set.getStatus(), desired)) {
+      return;
+    }
+    client.apps().statefulSets().inNamespace(set.getMetadata().getNamespace()).withName(set.getMetadata().getName())
+        .editStatus(x -> new StatefulSetBuilder(x).withStatus(desired).build());
+  }
+
+  void writeJobStatus(Job job, JobStatus desired) {
+    if (sameJson(job.getStatus(), desired)) {
+      return;
+    }
+    client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+        .editStatus(x -> new JobBuilder(x).withStatus(desired).build());
   }
 
   Map<String, PodState> podStates() {
@@ -402,8 +456,15 @@ public final class SimulatedKubelet implements PodBehaviors, AutoCloseable {
         .editStatus(x -> new DeploymentBuilder(x).withStatus(desired).build());
   }
 
-  /** What is remembered per Deployment between syncs. */
+  /** What is remembered per workload between syncs. */
   static final class DeploymentMemo {
+    /** Kept when its workload is gone (a Job's: the starts a crash counts span the Jobs of the service). */
+    boolean keep;
+    /** A StatefulSet's revision all its replicas last ran. */
+    String currentRevision;
+    /** When a Job's first pod was created (its active deadline counts from then), by Job UID. */
+    String jobUid;
+    Instant jobStartedAt;
     Long forcedFailGeneration;
     Long progressGeneration;
     Instant progressMark;

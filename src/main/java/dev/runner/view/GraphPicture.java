@@ -1,6 +1,7 @@
 package dev.runner.view;
 
 import dev.runner.api.ServicePhase;
+import dev.runner.api.WorkloadKind;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -40,13 +41,25 @@ public final class GraphPicture {
    * @param dependsOn each service (in start order, or as declared) and the services it depends on
    * @param waves the start waves, empty when unknown (an invalid group)
    * @param phases each service's phase; empty for a plan (no colours)
+   * @param kinds each service's kind where it is not a Deployment (named in its node)
    */
   public record Graph(String group, Map<String, List<String>> dependsOn, List<List<String>> waves,
-      Map<String, ServicePhase> phases) {
+      Map<String, ServicePhase> phases, Map<String, WorkloadKind> kinds) {
     public Graph {
       dependsOn = new LinkedHashMap<>(dependsOn);
       waves = List.copyOf(waves);
       phases = Map.copyOf(phases);
+      kinds = Map.copyOf(kinds);
+    }
+
+    public Graph(String group, Map<String, List<String>> dependsOn, List<List<String>> waves, Map<String, ServicePhase> phases) {
+      this(group, dependsOn, waves, phases, Map.of());
+    }
+
+    /** The service's name, with its kind when it is not a Deployment: "database (StatefulSet)". */
+    String name(String service) {
+      WorkloadKind kind = kinds.get(service);
+      return kind == null || kind == WorkloadKind.Deployment ? service : service + " (" + kind + ")";
     }
   }
 
@@ -59,7 +72,7 @@ public final class GraphPicture {
     for (String service : graph.dependsOn().keySet()) {
       String id = ids.get(service);
       ServicePhase phase = graph.phases().get(service);
-      String label = phase == null ? service : service + ": " + phase;
+      String label = phase == null ? graph.name(service) : graph.name(service) + ": " + phase;
       out.append("  ").append(id);
       if (!label.equals(id)) {
         out.append("[\"").append(label).append("\"]");
@@ -91,8 +104,11 @@ public final class GraphPicture {
     for (String service : graph.dependsOn().keySet()) {
       ServicePhase phase = graph.phases().get(service);
       out.append("  ").append(quoted(service));
+      String name = graph.name(service).replace(" (", "\\n(");
       if (phase != null) {
-        out.append(" [label=").append(quoted(service + "\\n" + phase)).append(", ").append(dotColours(phase)).append(']');
+        out.append(" [label=").append(quoted(name + "\\n" + phase)).append(", ").append(dotColours(phase)).append(']');
+      } else if (!name.equals(service)) {
+        out.append(" [label=").append(quoted(name)).append(']');
       }
       out.append(";\n");
     }

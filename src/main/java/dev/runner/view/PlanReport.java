@@ -47,7 +47,7 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
     printWaves(out, plan.graph().stopWaves());
     out.println("  services:");
     for (GroupPlan.ServicePlan service : servicesInStartOrder()) {
-      out.printf("    %s: replicas %d, startDelay %s, dependsOn [%s]%n", service.name(), service.replicas(),
+      out.printf("    %s: %s, replicas %d, startDelay %s, dependsOn [%s]%n", service.name(), service.spec().kind(), service.replicas(),
           Durations.format(service.startDelay()), String.join(", ", service.dependsOn()));
       RestartSettings restart = service.restart();
       out.printf("      restart: %s, maxRetries %s, backoff %s to %s x%s, jitter %s, resetAfter %s%n",
@@ -72,6 +72,7 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
       for (GroupPlan.ServicePlan service : servicesInStartOrder()) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("name", service.name());
+        entry.put("kind", service.spec().kind().name());
         entry.put("dependsOn", service.dependsOn());
         entry.put("replicas", service.replicas());
         entry.put("startDelay", Durations.format(service.startDelay()));
@@ -100,7 +101,9 @@ public record PlanReport(String name, String source, List<String> errors, GroupP
   public GraphPicture.Graph graph() {
     Map<String, List<String>> dependsOn = new LinkedHashMap<>();
     servicesInStartOrder().forEach(service -> dependsOn.put(service.name(), service.dependsOn()));
-    return new GraphPicture.Graph(name, dependsOn, plan.graph().startWaves(), Map.of());
+    Map<String, dev.runner.api.WorkloadKind> kinds = new LinkedHashMap<>();
+    servicesInStartOrder().forEach(service -> kinds.put(service.name(), service.spec().kind()));
+    return new GraphPicture.Graph(name, dependsOn, plan.graph().startWaves(), Map.of(), kinds);
   }
 
   private List<GroupPlan.ServicePlan> servicesInStartOrder() {

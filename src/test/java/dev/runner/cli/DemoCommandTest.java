@@ -73,17 +73,23 @@ class DemoCommandTest {
     int worker = run.first("worker Starting");
     assertThat(run.first("database Ready")).isLessThan(migrate).isLessThan(worker);
     assertThat(run.first("cache Ready")).isLessThan(worker);
-    assertThat(run.first("migrate Ready")).isLessThan(run.first("api Delaying")).isLessThan(run.first("api Starting"));
+    // migrate is a Job: Completed (healthy) once it has succeeded, and api waits for that.
+    assertThat(run.first("migrate Completed")).isLessThan(run.first("api Delaying")).isLessThan(run.first("api Starting"));
     assertThat(run.first("worker Ready")).isLessThan(run.first("api Starting"));
     assertThat(run.first("api Ready")).isLessThan(run.first("frontend Starting"));
     assertThat(run.last("frontend Starting")).isGreaterThan(run.last("api Starting"));
-    assertThat(run.lines()).anyMatch(l -> l.startsWith("event ServiceStarted: started service database (Deployment shop-database)"));
+    assertThat(run.lines()).anyMatch(l -> l.startsWith("event ServiceStarted: started service database (StatefulSet shop-database)"));
+    assertThat(run.lines()).anyMatch(l -> l.startsWith("event ServiceStarted: started service migrate (Job shop-migrate)"));
     assertThat(run.first("group shop Ready (6/6 ready)")).isLessThan(run.first("healthy: all 6 services of shop ready"));
     // Then down, in reverse: frontend before api before migrate and the database.
     int deleting = run.first("deleting RunnerGroup shop");
     assertThat(run.first("frontend Stopped")).isGreaterThan(deleting)
         .isLessThan(run.first("api Stopped"));
-    assertThat(run.first("api Stopped")).isLessThan(run.first("migrate Stopped")).isLessThan(run.first("database Stopped"));
+    // The Completed Job runs nothing: it is Stopped at once, and deleted after api's Deployment, before database.
+    assertThat(run.first("event ServiceStopped: stopped service api"))
+        .isLessThan(run.first("event ServiceStopped: stopped service migrate"))
+        .isLessThan(run.first("event ServiceStopped: stopped service database"));
+    assertThat(run.first("api Stopped")).isLessThan(run.first("database Stopped"));
     assertThat(run.lines()).contains("event GroupStopped: all services stopped in reverse dependency order");
     assertThat(run.first("RunnerGroup shop is gone")).isGreaterThan(run.first("database Stopped"));
     assertThat(run.out().strip().lines().reduce((a, b) -> b).orElseThrow())

@@ -62,9 +62,10 @@ class PlanCommandTest {
         "shop (examples/shop.yaml): valid, 6 services",
         "  start waves:\n    1. cache, database\n    2. migrate, worker\n    3. api\n    4. frontend\n",
         "  stop order:\n    1. frontend, worker\n    2. api\n    3. cache, migrate\n    4. database\n",
-        "    api: replicas 2, startDelay 2s, dependsOn [database, cache, migrate]\n"
+        "    api: Deployment, replicas 2, startDelay 2s, dependsOn [database, cache, migrate]\n"
             + "      restart: OnFailure, maxRetries 8, backoff 2s to 2m0s x2.0, jitter on, resetAfter 10m0s\n",
-        "    database: replicas 1, startDelay 0s, dependsOn []\n"
+        "    migrate: Job, replicas 1, startDelay 0s, dependsOn [database]\n",
+        "    database: StatefulSet, replicas 1, startDelay 0s, dependsOn []\n"
             + "      restart: Always, maxRetries 0 (unlimited), backoff 2s to 2m0s x2.0, jitter on, resetAfter 10m0s\n",
         "      restart: OnFailure, maxRetries 8, backoff 2s to 30s x2.0, jitter off, resetAfter 10m0s\n");
   }
@@ -91,13 +92,15 @@ class PlanCommandTest {
     assertThat(shop.fieldNames()).toIterable()
         .containsExactly("name", "source", "valid", "errors", "dependsOn", "notes", "startOrder", "stopOrder", "services");
     assertThat(shop.get("name").asText()).isEqualTo("shop");
+    assertThat(shop.get("services").findValuesAsText("kind")).containsExactly(
+        "Deployment", "StatefulSet", "Job", "Deployment", "Deployment", "Deployment");
     assertThat(shop.get("valid").asBoolean()).isTrue();
     assertThat(shop.get("errors")).isEmpty();
     assertThat(shop.get("startOrder").toString()).isEqualTo("[[\"cache\",\"database\"],[\"migrate\",\"worker\"],[\"api\"],[\"frontend\"]]");
     assertThat(shop.get("stopOrder").toString()).isEqualTo("[[\"frontend\",\"worker\"],[\"api\"],[\"cache\",\"migrate\"],[\"database\"]]");
     assertThat(shop.get("services")).hasSize(6);
     JsonNode api = shop.get("services").get(4);
-    assertThat(api.toString()).isEqualTo("{\"name\":\"api\",\"dependsOn\":[\"database\",\"cache\",\"migrate\"],\"replicas\":2,"
+    assertThat(api.toString()).isEqualTo("{\"name\":\"api\",\"kind\":\"Deployment\",\"dependsOn\":[\"database\",\"cache\",\"migrate\"],\"replicas\":2,"
         + "\"startDelay\":\"2s\",\"restartConfig\":{\"policy\":\"OnFailure\",\"maxRetries\":8,\"initialBackoff\":\"2s\","
         + "\"maxBackoff\":\"2m0s\",\"multiplier\":2.0,\"jitter\":true,\"resetAfter\":\"10m0s\"}}");
 
@@ -279,7 +282,7 @@ class PlanCommandTest {
         + "  note: group infra/platform is in none of these files: it must exist in the cluster\n"
         + "  note: group team/cache is in none of these files: it must exist in the cluster\n"
         + "  start waves:\n    1. api\n  stop order:\n    1. api\n  services:\n"
-        + "    api: replicas 1, startDelay 0s, dependsOn []\n"
+        + "    api: Deployment, replicas 1, startDelay 0s, dependsOn []\n"
         + "      restart: OnFailure, maxRetries 5, backoff 1s to 1m0s x2.0, jitter on, resetAfter 10m0s\n");
 
     Run json = run("plan", "-o", "json", app.toString());

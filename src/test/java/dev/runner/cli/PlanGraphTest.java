@@ -85,6 +85,14 @@ class PlanGraphTest {
     assertThat(run.out()).contains("}\n\ndigraph \"shop\" {\n");
   }
 
+  @Test
+  void aServiceThatIsNotADeploymentSaysItsKindInItsNode() {
+    Run run = run("plan", "-o", "dot", PlanCommandTest.SHOP);
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("  \"database\" [label=\"database\\n(StatefulSet)\"];\n",
+        "  \"migrate\" [label=\"migrate\\n(Job)\"];\n", "  \"api\";\n");
+  }
+
   static final String README_MARKER = "<!-- plan --output mermaid examples/shop.yaml -->";
 
   /**

@@ -50,6 +50,11 @@ final class TestData {
       return this;
     }
 
+    Svc kind(dev.runner.api.WorkloadKind kind) {
+      spec.setKind(kind);
+      return this;
+    }
+
     Svc startDelay(String delay) {
       spec.setStartDelay(delay);
       return this;

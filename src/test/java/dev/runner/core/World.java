@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ import java.util.function.Consumer;
  *
  * <p>{@link #decideAt} observes, decides and records the decision's status as the next previous
  * status (round-tripped through JSON, as the status subresource would). {@link #apply} plays the
- * reconciler's DeploymentWriter: Deployments are built as DeploymentFactory builds them (spec-hash
+ * reconciler's WorkloadWriter: Deployments are built as WorkloadFactory builds them (spec-hash
  * and depends-on annotations, replicas) and a spec change bumps the generation, as the API server
  * does. The methods in "the cluster" play the Deployment controller and kubelet.
  */
@@ -54,6 +56,8 @@ final class World {
   final Map<String, String> serviceRestarts = new TreeMap<>();
   RunnerGroupStatus status;
   final Map<String, Deployment> deployments = new TreeMap<>();
+  final Map<String, StatefulSet> statefulSets = new TreeMap<>();
+  final Map<String, Job> jobs = new TreeMap<>();
   final Set<String> foreign = new TreeSet<>();
   final Map<String, List<Pod>> pods = new TreeMap<>();
   private final Map<String, Integer> podCounter = new HashMap<>();
@@ -91,8 +95,12 @@ final class World {
   Observed observed(Instant at) {
     Map<String, List<Pod>> podsCopy = new TreeMap<>();
     pods.forEach((service, list) -> podsCopy.put(service, List.copyOf(list)));
+    Map<String, Workload> workloads = new TreeMap<>();
+    deployments.forEach((service, d) -> workloads.put(service, Workload.of(d)));
+    statefulSets.forEach((service, d) -> workloads.put(service, Workload.of(d)));
+    jobs.forEach((service, d) -> workloads.put(service, Workload.of(d)));
     return new Observed(GROUP, generation, spec, deleting, restartRequest, new TreeMap<>(serviceRestarts), status,
-        new TreeMap<>(deployments), new TreeSet<>(foreign), podsCopy, at, groups);
+        workloads, new TreeSet<>(foreign), podsCopy, at, groups);
   }
 
   /** One reconcile at {@code at}: its status becomes the previous status of the next one. */
@@ -127,7 +135,7 @@ final class World {
     assertThat(decision.actions()).as("the last decision's actions").isEmpty();
     String before = JSON.asJson(status);
     Observed same = new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), observed.serviceRestarts(), status, observed.deployments(), observed.foreign(), observed.pods(), observed.now(), observed.groups());
+        observed.restartRequest(), observed.serviceRestarts(), status, observed.workloads(), observed.foreign(), observed.pods(), observed.now(), observed.groups());
     Decision again = supervisor.decide(same);
     assertThat(again.actions()).as("actions of an identical reconcile").isEmpty();
     assertThat(again.events()).as("events of an identical reconcile").isEmpty();
@@ -136,10 +144,15 @@ final class World {
 
   // ---- the reconciler's writes ----------------------------------------------------------------
 
-  /** Applies the last decision's actions the way DeploymentWriter does. */
+  /** Applies the last decision's actions the way WorkloadWriter does. */
   World apply() {
     for (Action action : decision.actions()) {
       GroupPlan.ServicePlan plan = decision.plan().services().get(action.service());
+      if (statefulSets.containsKey(action.service()) || jobs.containsKey(action.service())
+          || (plan != null && plan.spec().kind() != dev.runner.api.WorkloadKind.Deployment && !deployments.containsKey(action.service()))) {
+        applyOtherKind(action, plan);
+        continue;
+      }
       if (action instanceof Action.Create create) {
         assertThat(deployments).as("create of an existing Deployment").doesNotContainKey(create.service());
         deployments.put(create.service(), built(plan, create.replicas(), 1L));
@@ -169,7 +182,94 @@ final class World {
     return this;
   }
 
-  /** The Deployment as DeploymentFactory builds it. */
+  /** A StatefulSet's or a Job's action, as WorkloadWriter makes it (a Job is only ever created and deleted). */
+  private void applyOtherKind(Action action, GroupPlan.ServicePlan plan) {
+    String service = action.service();
+    if (action instanceof Action.Delete) {
+      statefulSets.remove(service);
+      jobs.remove(service);
+      terminatePods(service);
+      return;
+    }
+    boolean job = plan.spec().kind() == dev.runner.api.WorkloadKind.Job;
+    assertThat(job && !(action instanceof Action.Create)).as("a Job is only created or deleted: " + action).isFalse();
+    if (action instanceof Action.Create create) {
+      assertThat(statefulSets.containsKey(service) || jobs.containsKey(service)).as("create of an existing workload").isFalse();
+      if (job) {
+        jobs.put(service, new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withMetadata(built(plan, 1, 1L).getMetadata())
+            .withNewSpec().withBackoffLimit(0).withTemplate(JSON.clone(plan.spec().getTemplate())).endSpec()
+            .build());
+      } else {
+        statefulSets.put(service, statefulSet(plan, create.replicas(), 1L));
+      }
+      return;
+    }
+    StatefulSet current = statefulSets.get(service);
+    int replicas = action instanceof Action.Update u ? u.replicas() : ((Action.Scale) action).replicas();
+    if (action instanceof Action.Update) {
+      StatefulSet wanted = statefulSet(plan, replicas, current.getMetadata().getGeneration() + 1);
+      wanted.setStatus(current.getStatus());
+      statefulSets.put(service, wanted);
+    } else if (!Integer.valueOf(replicas).equals(current.getSpec().getReplicas())) {
+      current.getSpec().setReplicas(replicas);
+      current.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
+    }
+    if (replicas == 0) {
+      terminatePods(service);
+    }
+  }
+
+  private static StatefulSet statefulSet(GroupPlan.ServicePlan plan, int replicas, long generation) {
+    return new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+        .withMetadata(built(plan, replicas, generation).getMetadata())
+        .withNewSpec().withReplicas(replicas).withServiceName(Names.deploymentName(GROUP, plan.name()))
+          .withTemplate(JSON.clone(plan.spec().getTemplate())).endSpec()
+        .build();
+  }
+
+  /** The StatefulSet controller catches up: every replica ready, current and updated at one revision. */
+  World statefulSetHealthy(String service, String revision) {
+    StatefulSet s = statefulSets.get(service);
+    int replicas = s.getSpec().getReplicas();
+    s.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder()
+        .withObservedGeneration(s.getMetadata().getGeneration()).withReplicas(replicas).withReadyReplicas(replicas)
+        .withAvailableReplicas(replicas).withCurrentReplicas(replicas).withUpdatedReplicas(replicas)
+        .withCurrentRevision(revision).withUpdateRevision(revision).build());
+    List<Pod> all = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      all.add(TestData.pod(GROUP, service, Names.deploymentName(GROUP, service) + "-" + i, "Running",
+          TestData.running(service, 0, now == null ? T0 : now)));
+    }
+    pods.put(service, all);
+    return this;
+  }
+
+  /** The service's Job has one pod running. */
+  World jobRunning(String service) {
+    pods.put(service, new ArrayList<>(List.of(runningPod(service))));
+    return this;
+  }
+
+  /** The Job's pod ended with {@code code} (phase Succeeded or Failed) and the Job controller set Complete or Failed. */
+  World jobEnded(String service, int code, Instant at) {
+    Pod pod = livePods(service).stream().findFirst().orElseThrow();
+    pod.getStatus().setContainerStatuses(List.of(TestData.terminated(service, code, code == 0 ? "Completed" : "Error", 0, at)));
+    pod.getStatus().setPhase(code == 0 ? "Succeeded" : "Failed");
+    return jobCondition(service, code == 0 ? "Complete" : "Failed", code == 0 ? null : "BackoffLimitExceeded", at);
+  }
+
+  /** The Job controller sets a condition (Complete, Failed) to True. */
+  World jobCondition(String service, String type, String reason, Instant at) {
+    Job job = jobs.get(service);
+    job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
+        .addNewCondition().withType(type).withStatus("True").withReason(reason)
+          .withLastTransitionTime(TestData.k8sTime(at)).endCondition()
+        .build());
+    return this;
+  }
+
+  /** The Deployment as WorkloadFactory builds it. */
   static Deployment built(GroupPlan.ServicePlan plan, int replicas, long generation) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Names.MANAGED_BY, Names.OPERATOR);

@@ -52,6 +52,12 @@ class HelmChartTest {
       rule("runner.dev", "runnergroups/status", "get", "patch", "update"),
       rule("runner.dev", "runnergroups/finalizers", "update"),
       rule("apps", "deployments", "get", "list", "watch", "create", "update", "patch", "delete"),
+      rule("apps", "statefulsets", "get", "list", "watch", "create", "update", "patch", "delete"),
+      // A Job's template is immutable: it is only created and deleted.
+      rule("batch", "jobs", "get", "list", "watch", "create", "delete"),
+      // A StatefulSet's headless Service: read before it is created (a name held by another object), deleted with it.
+      rule("", "services", "get", "create", "delete"),
+      // Nothing on persistentvolumeclaims: a StatefulSet's claims are its controller's.
       rule("", "pods", "get", "list", "watch"),
       rule("", "events", "create", "patch"));
 

@@ -102,7 +102,9 @@ public final class ControlPlane implements AutoCloseable {
       Files.createDirectories(DIR);
       String kc = "--kubeconfig=" + kubeconfig;
       plane.spawn(binaries, "kube-controller-manager", kc,
-          "--controllers=deployment,replicaset,statefulset,job,garbagecollector,namespace",
+          // persistentvolume-binder: a StatefulSet's claims bind to the static PersistentVolumes a test creates
+          // (kwok's nodes provision nothing), so the scheduler places their pods.
+          "--controllers=deployment,replicaset,statefulset,job,garbagecollector,namespace,persistentvolume-binder",
           "--leader-elect=false", "--secure-port=0",
           // The suite writes in bursts (a chain of Deployments at once); the defaults (20/30) throttle.
           "--kube-api-qps=500", "--kube-api-burst=1000",

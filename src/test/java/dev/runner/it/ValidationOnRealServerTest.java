@@ -217,11 +217,99 @@ class ValidationOnRealServerTest {
             dependsOn: [""" + groups(33) + """
             ]
             """, "spec.dependsOn: Too many: 33: must have at most 32 items"),
+        invalid("volumeClaimTemplates on a Deployment", "claims-deployment", """
+            - name: db
+              volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]
+              %s
+            """, "volumeClaimTemplates is only for kind: StatefulSet"),
+        invalid("a retention policy on a Job", "retention-job", """
+            - name: m
+              kind: Job
+              persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}
+              %s
+            """, "persistentVolumeClaimRetentionPolicy is only for kind: StatefulSet"),
+        invalid("activeDeadlineSeconds on a StatefulSet", "deadline-sts", """
+            - name: db
+              kind: StatefulSet
+              activeDeadlineSeconds: 60
+              %s
+            """, "activeDeadlineSeconds is only for kind: Job"),
+        invalid("replicas 2 on a Job", "job-replicas", """
+            - name: m
+              kind: Job
+              replicas: 2
+              %s
+            """, "a Job service runs one pod"),
+        invalid("policy Always on a Job", "job-always", """
+            - name: m
+              kind: Job
+              restartConfig: {policy: Always}
+              %s
+            """, "restartConfig.policy Always is not allowed for a Job"),
+        invalid("policy Always from the group on a Job", "job-always-group", """
+            - name: m
+              kind: Job
+              %s
+            restartConfig: {policy: Always}
+            """, "the group's restartConfig.policy Always would apply to a Job service"),
+        invalid("an autoscaled Job", "job-autoscaled", """
+            - name: m
+              kind: Job
+              autoscaled: true
+              %s
+            """, "a Job service cannot be autoscaled"),
+        invalid("strategy on a StatefulSet", "strategy-sts", """
+            - name: db
+              kind: StatefulSet
+              strategy: {type: Recreate}
+              %s
+            """, "strategy is only for kind: Deployment"),
+        invalid("progressDeadlineSeconds on a Job", "progress-job", """
+            - name: m
+              kind: Job
+              progressDeadlineSeconds: 60
+              %s
+            """, "progressDeadlineSeconds is only for kind: Deployment"),
+        invalid("minReadySeconds on a Job", "min-ready-job", """
+            - name: m
+              kind: Job
+              minReadySeconds: 5
+              %s
+            """, "minReadySeconds is only for kind: Deployment or StatefulSet"),
+        invalid("an unknown kind", "kind-unknown", """
+            - name: m
+              kind: DaemonSet
+              %s
+            """, "supported values: \"Deployment\", \"Job\", \"StatefulSet\""),
         invalid("a string for replicas", "replicas-type", """
             - name: api
               replicas: "two"
               %s
             """, "spec.services[0].replicas: Invalid value: \"string\": spec.services[0].replicas in body must be of type integer"));
+  }
+
+  /** Every kind with its own fields applies; the kind of an existing service cannot change in place. */
+  @Test
+  void kindsApplyAndAKindCannotChange(RealApiServer server) {
+    RealApiServer.Kubectl.Result apply = server.kubectlWithInput(group("kinds", """
+        - name: db
+          kind: StatefulSet
+          minReadySeconds: 1
+          volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]
+          persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: Retain}
+          %1$s
+        - name: migrate
+          kind: Job
+          dependsOn: [db]
+          activeDeadlineSeconds: 600
+          restartConfig: {policy: OnFailure}
+          %1$s
+        """.formatted(CONTAINERS)), "apply", "-n", NAMESPACE, "-f", "-");
+    assertThat(apply.ok()).as("%s", apply).isTrue();
+    RealApiServer.Kubectl.Result change = server.kubectl("patch", "rg", "kinds", "-n", NAMESPACE, "--type=json",
+        "-p", "[{\"op\": \"replace\", \"path\": \"/spec/services/1/kind\", \"value\": \"Deployment\"}]");
+    assertThat(change.ok()).as("%s", change).isFalse();
+    assertThat(change.stderr()).contains("kind cannot change on an existing service");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -99,7 +99,7 @@ final class Invariants {
       Deployment before = r.before().get(name);
       check(action instanceof Action.Create || before == null || SimCluster.owned(before), Name.FOREIGN_UNTOUCHED,
           action + " was written to Deployment " + name + ", which the group does not own");
-      Deployment observed = seen.deployments().get(service);
+      Deployment observed = SimOperator.deployments(seen).get(service);
       int observedReplicas = observed == null || observed.getSpec().getReplicas() == null ? 0 : observed.getSpec().getReplicas();
       boolean start = action instanceof Action.Create create ? create.replicas() > 0
           : action instanceof Action.Scale scale ? scale.replicas() > 0 && observedReplicas == 0
@@ -142,7 +142,7 @@ final class Invariants {
 
   /** Why a dependency is not healthy in what the operator saw, or empty: all its replicas updated and available, or Completed. */
   static Optional<String> unhealthy(Observed seen, GroupPlan plan, String dep, RunnerGroupStatus decided) {
-    Deployment d = seen.deployments().get(dep);
+    Deployment d = SimOperator.deployments(seen).get(dep);
     ServiceStatus status = decided.getServices().get(dep);
     int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
     if (status != null && status.getPhase() == ServicePhase.Completed && replicas == 0) {
@@ -177,7 +177,7 @@ final class Invariants {
   }
 
   private static boolean templateChanged(SimOperator.Reconcile r, String service) {
-    Deployment d = r.observed().deployments().get(service);
+    Deployment d = SimOperator.deployments(r.observed()).get(service);
     GroupPlan.ServicePlan plan = r.decision().plan().services().get(service);
     return d != null && plan != null && !TemplateHash.of(plan).equals(annotation(d, Names.SPEC_HASH));
   }
@@ -190,7 +190,7 @@ final class Invariants {
     Observed seen = r.observed();
     String service = action.service();
     Map<String, Set<String>> dependsOn = new TreeMap<>();
-    seen.deployments().forEach((name, d) -> {
+    SimOperator.deployments(seen).forEach((name, d) -> {
       String value = annotation(d, Names.DEPENDS_ON);
       if (value != null && !value.isBlank()) {
         dependsOn.computeIfAbsent(name, k -> new TreeSet<>()).addAll(Arrays.asList(value.split(",")));
@@ -206,7 +206,7 @@ final class Invariants {
       if (dependent.equals(service) || !deps.contains(service)) {
         return;
       }
-      Deployment d = seen.deployments().get(dependent);
+      Deployment d = SimOperator.deployments(seen).get(dependent);
       int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
       int pods = blocking.getOrDefault(dependent, List.of()).size();
       // On deletion a Deployment goes after its dependents' (gone); on a removal, after its
@@ -295,7 +295,7 @@ final class Invariants {
     Observed seen = r.observed();
     RunnerGroupStatus written = SimCluster.JSON.unmarshal(SimCluster.JSON.asJson(r.decision().status()), RunnerGroupStatus.class);
     Observed same = new Observed(seen.group(), seen.generation(), seen.spec(), seen.deleting(), seen.restartRequest(),
-        seen.serviceRestarts(), written, seen.deployments(), seen.foreign(), seen.pods(), seen.now(), seen.groups());
+        seen.serviceRestarts(), written, seen.workloads(), seen.foreign(), seen.pods(), seen.now(), seen.groups());
     Decision again = world.operator.decider().decide(same);
     check(again.actions().isEmpty(), Name.NO_OP_WRITES_NOTHING, "the same observation again, with the status just decided, "
         + "acts: " + again.actions());

@@ -77,7 +77,7 @@ class InvariantsTest {
     assertCaught(Invariants.Name.START_GATED, rewriting((o, d) -> {
       List<Action> actions = new ArrayList<>(d.actions());
       d.status().getServices().forEach((service, s) -> {
-        if (s.getPhase() == ServicePhase.Waiting && !o.deployments().containsKey(service) && !o.foreign().contains(service)
+        if (s.getPhase() == ServicePhase.Waiting && !SimOperator.deployments(o).containsKey(service) && !o.foreign().contains(service)
             && actions.stream().noneMatch(a -> a.service().equals(service))) {
           actions.add(new Action.Create(service, 1));
         }
@@ -93,7 +93,7 @@ class InvariantsTest {
         return d;
       }
       List<Action> actions = new ArrayList<>();
-      o.deployments().forEach((service, deployment) -> actions.add(deployment.getSpec().getReplicas() > 0
+      SimOperator.deployments(o).forEach((service, deployment) -> actions.add(deployment.getSpec().getReplicas() > 0
           ? new Action.Scale(service, 0) : new Action.Delete(service)));
       return withActions(d, actions);
     }));
@@ -117,7 +117,7 @@ class InvariantsTest {
     assertCaught(Invariants.Name.BACKOFF_RESPECTED, rewriting((o, d) -> {
       List<Action> actions = new ArrayList<>(d.actions());
       d.status().getServices().forEach((service, s) -> {
-        var deployment = o.deployments().get(service);
+        var deployment = SimOperator.deployments(o).get(service);
         if (s.getPhase() == ServicePhase.BackingOff && deployment != null && deployment.getSpec().getReplicas() == 0
             && d.plan().services().containsKey(service)) {
           actions.removeIf(a -> a.service().equals(service));
@@ -157,7 +157,7 @@ class InvariantsTest {
           s.getRestartConfig().setMaxRetries(0);
         });
         Decision d = supervisor.decide(new Observed(observed.group(), observed.generation(), unlimited, observed.deleting(),
-            observed.restartRequest(), observed.serviceRestarts(), observed.previous(), observed.deployments(),
+            observed.restartRequest(), observed.serviceRestarts(), observed.previous(), observed.workloads(),
             observed.foreign(), observed.pods(), observed.now(), observed.groups()));
         GroupPlan real = GroupPlan.of(observed.group(), observed.spec());
         return new Decision(real.valid() ? real : d.plan(), d.actions(), d.status(), d.events(), d.requeueAfter(), d.stopped());
@@ -192,7 +192,7 @@ class InvariantsTest {
         return d;
       }
       List<Action> actions = new ArrayList<>(d.actions());
-      o.deployments().keySet().forEach(service -> actions.add(new Action.Scale(service, 0)));
+      SimOperator.deployments(o).keySet().forEach(service -> actions.add(new Action.Scale(service, 0)));
       return withActions(d, actions);
     }));
   }

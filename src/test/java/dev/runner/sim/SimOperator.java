@@ -8,6 +8,7 @@ import dev.runner.core.GroupPlan;
 import dev.runner.core.Names;
 import dev.runner.core.Observed;
 import dev.runner.core.TemplateHash;
+import dev.runner.core.Workload;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -116,6 +117,17 @@ final class SimOperator {
 
   // ---- observe ----------------------------------------------------------------------------------
 
+  /** The Deployments among what the operator saw, by service. */
+  static Map<String, Deployment> deployments(Observed observed) {
+    Map<String, Deployment> deployments = new TreeMap<>();
+    observed.workloads().forEach((service, w) -> {
+      if (w.object() instanceof Deployment d) {
+        deployments.put(service, d);
+      }
+    });
+    return deployments;
+  }
+
   Observed observe(SimCluster cluster) {
     Map<String, Deployment> owned = new TreeMap<>();
     Set<String> foreign = new HashSet<>();
@@ -142,8 +154,10 @@ final class SimOperator {
       }
     });
     // The spec as it is now: events change it only after this reconcile and its checks.
+    Map<String, Workload> workloads = new TreeMap<>();
+    owned.forEach((service, d) -> workloads.put(service, Workload.of(d)));
     return new Observed(SimCluster.GROUP, cluster.generation, cluster.spec, cluster.deleting,
-        cluster.annotations.get(Names.RESTART_ANNOTATION), restarts, cluster.statusCopy(), owned, foreign, byService,
+        cluster.annotations.get(Names.RESTART_ANNOTATION), restarts, cluster.statusCopy(), workloads, foreign, byService,
         cluster.now, GroupDependencies.Observation.NONE);
   }
 
@@ -250,8 +264,8 @@ final class SimOperator {
     if (ours.isEmpty() && foreign.isEmpty()) {
       return observed;
     }
-    Map<String, Deployment> owned = new TreeMap<>(observed.deployments());
-    owned.putAll(ours);
+    Map<String, Workload> owned = new TreeMap<>(observed.workloads());
+    ours.forEach((service, d) -> owned.put(service, Workload.of(d)));
     Set<String> notOurs = new HashSet<>(observed.foreign());
     notOurs.addAll(foreign);
     Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
@@ -272,7 +286,7 @@ final class SimOperator {
       }
       cluster.write(built(plan, create.replicas()));
     } else if (action instanceof Action.Update update) {
-      Deployment seen = observed.deployments().get(action.service());
+      Deployment seen = SimOperator.deployments(observed).get(action.service());
       if (current == null || seen == null || !java.util.Objects.equals(seen.getMetadata().getResourceVersion(),
           current.getMetadata().getResourceVersion())) {
         return false; // 404, or 409: the update carries the resourceVersion the cache had

@@ -83,7 +83,7 @@ final class SimWorld {
   private void trace(SimOperator.Reconcile r) {
     StringBuilder out = new StringBuilder("  reconcile #" + reconciles + " at " + cluster.now + " gen " + cluster.generation
         + (r.failed() ? " (failed)" : "") + ": " + r.decision().actions() + "\n");
-    r.observed().deployments().forEach((s, d) -> out.append("    saw ").append(s).append(" replicas ").append(d.getSpec().getReplicas())
+    SimOperator.deployments(r.observed()).forEach((s, d) -> out.append("    saw ").append(s).append(" replicas ").append(d.getSpec().getReplicas())
         .append(" status ").append(d.getStatus() == null ? null : d.getStatus().getObservedGeneration() + "/" + d.getMetadata().getGeneration()
             + " avail " + d.getStatus().getAvailableReplicas()).append(" pods ").append(r.observed().podsOf(s).size()).append("\n"));
     if (r.statusAfter() != null) {
