@@ -145,8 +145,8 @@ final class Invariants {
     Deployment d = SimOperator.deployments(seen).get(dep);
     ServiceStatus status = decided.getServices().get(dep);
     int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
-    if (status != null && status.getPhase() == ServicePhase.Completed && replicas == 0) {
-      return Optional.empty();
+    if (status != null && status.getPhase() == ServicePhase.Completed) {
+      return Optional.empty(); // it exited 0: met, whatever someone does to its replica count meanwhile
     }
     if (d == null) {
       return Optional.of("it has no Deployment");
