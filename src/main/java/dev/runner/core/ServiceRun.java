@@ -273,9 +273,10 @@ final class ServiceRun {
     status.setReason(ServiceReason.RestartStopping);
     status.setError("restarting on request");
     ensureReplicas(0);
-    if (actions.isEmpty() && blocking.isEmpty()) {
-      // Already at 0 with no pod left (a scale-up that failed, another hand): nothing will wake a
-      // second reconcile, so the start is made now, as the backoff's end would make it.
+    if (actions.isEmpty()) {
+      // Already at 0 (a scale-up that failed, another hand): what the backoff's end would do is
+      // done now, the start if no pod is left (nothing would wake a second reconcile), else the
+      // wait for them said as the next reconcile would say it.
       backingOff(statuses);
     }
   }

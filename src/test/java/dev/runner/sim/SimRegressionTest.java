@@ -98,4 +98,15 @@ class SimRegressionTest {
     holds(20022, 1, RECONCILE, new RestartService(770), RECONCILE, new Reconcile(SimOperator.Fault.WRITE_BEFORE, 445),
         new RestartService(918));
   }
+
+  /**
+   * NO_OP_WRITES_NOTHING: s0, scaled to 0 by someone else with its pods still terminating, gets a
+   * restart request: the decision said "restarting on request", the same observation again said
+   * "restarting: waiting for 2 pod(s) to terminate" (a second status write for nothing).
+   */
+  @Test
+  void seed_100402_aRestartRequestWhilePodsStillTerminateIsSaidOnce() {
+    holds(100402, 1, RECONCILE, new Advance(2999), RECONCILE, new Controllers(), new OtherScale(476, 0),
+        new RestartService(786));
+  }
 }
