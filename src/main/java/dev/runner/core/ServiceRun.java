@@ -108,8 +108,13 @@ final class ServiceRun {
       completed();
     } else if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
       startWhenReady(statuses);
+    } else if (!job && wanted == 0 && !ownRestart && !unmet(statuses).isEmpty()) {
+      // Running, scaled to 0 by someone else, while a dependency is not healthy: putting the
+      // replicas back would be a start, and a start is gated (as for a re-created Deployment).
+      status.setPhase(ServicePhase.Stopped);
+      startWhenReady(statuses, !templateChanged);
     } else if (ownRestart) {
-      restartRunning();
+      restartRunning(statuses);
     } else {
       supervise(templateChanged);
     }
@@ -124,11 +129,7 @@ final class ServiceRun {
 
   /** @param scaleOnly the Deployment holds the current template: scaling it up is the start */
   private void startWhenReady(Map<String, ServiceStatus> statuses, boolean scaleOnly) {
-    List<String> unmet = plan.dependsOn().stream()
-        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy())
-        .sorted()
-        .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
-    unmet.addAll(groups);
+    List<String> unmet = unmet(statuses);
     status.setHealthy(false);
     status.setStartedAt(null);
     status.setHealthySince(null);
@@ -172,6 +173,21 @@ final class ServiceRun {
       // retry backoff holds.
       status.setStartedAt(since);
     }
+  }
+
+  /**
+   * The dependencies (services, then groups) that are not healthy now. A dependency whose replica
+   * count someone changed is still called healthy while it is put back, but a start waits until its
+   * replicas are back: scaled to 0 by hand, it has none available.
+   */
+  private List<String> unmet(Map<String, ServiceStatus> statuses) {
+    List<String> unmet = plan.dependsOn().stream()
+        .filter(dep -> statuses.get(dep) == null || !statuses.get(dep).isHealthy()
+            || statuses.get(dep).getReason() == ServiceReason.ReplicasPutBack)
+        .sorted()
+        .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+    unmet.addAll(groups);
+    return unmet;
   }
 
   private void started() {
@@ -243,7 +259,7 @@ final class ServiceRun {
   }
 
   /** This service's own restart annotation on a running service: stop it, then start it at once. */
-  private void restartRunning() {
+  private void restartRunning(Map<String, ServiceStatus> statuses) {
     if (job) {
       status.setRestarts(0);
       rerunJob("restarting on request");
@@ -257,6 +273,12 @@ final class ServiceRun {
     status.setReason(ServiceReason.RestartStopping);
     status.setError("restarting on request");
     ensureReplicas(0);
+    if (actions.isEmpty()) {
+      // Already at 0 (a scale-up that failed, another hand): what the backoff's end would do is
+      // done now, the start if no pod is left (nothing would wake a second reconcile), else the
+      // wait for them said as the next reconcile would say it.
+      backingOff(statuses);
+    }
   }
 
   private void backingOff(Map<String, ServiceStatus> statuses) {
@@ -284,6 +306,13 @@ final class ServiceRun {
       // Deleted by someone else while it backed off (a Job: deleted for its restart): created as a start, gated.
       status.setPhase(ServicePhase.Stopped);
       startWhenReady(statuses);
+      return;
+    }
+    if (blocking.isEmpty() && !unmet(statuses).isEmpty()) {
+      // The restart is a start: gated on the dependencies of the current spec like any other. It
+      // waits (replicas kept at 0, the count kept) and starts once they are healthy again.
+      status.setPhase(ServicePhase.Stopped);
+      startWhenReady(statuses, true);
       return;
     }
     if (blocking.isEmpty()) {

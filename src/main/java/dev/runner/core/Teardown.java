@@ -52,6 +52,9 @@ final class Teardown {
     Map<String, Set<String>> dependents = new TreeMap<>();
     deployments.forEach((service, deployment) -> dependencies(deployment)
         .forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
+    // And those of the current spec: a dependency added by an edit whose rollout has not been
+    // written yet (its Deployment still records the old ones) is waited for too.
+    declared.forEach((service, deps) -> deps.forEach(dep -> dependents.computeIfAbsent(dep, k -> new TreeSet<>()).add(service)));
     // A service whose Deployment is deleted but whose Pods still terminate: its dependencies are
     // the spec's if it declares them; if not (a removed service, an invalid spec), it may depend on
     // anything, so everything else waits for its Pods.
@@ -102,7 +105,11 @@ final class Teardown {
         stoppedStatus(status, "stopping: waiting for " + servicePods.size() + " pod(s) to terminate");
       } else {
         // DELETE mode, scaled down, no Pods left: the Deployment goes once its dependents' have gone.
-        List<String> waitingFor = waiting(service, dependentsOf, known, d -> !gone(d, deployments, pods));
+        // A dependent that is not being stopped (a service removed from the spec, its dependent
+        // kept) is never gone: once stopped it no longer uses this one (its Deployment may still
+        // record the old dependency while it waits or backs off at 0 replicas).
+        List<String> waitingFor = waiting(service, dependentsOf, known,
+            d -> toStop.contains(d) ? !gone(d, deployments, pods) : !workloadStopped(d, deployments, pods));
         stoppedStatus(status, waitingFor.isEmpty() ? "stopping" : "stopping: its " + deployment.kind() + " is deleted after those of "
             + String.join(", ", waitingFor));
         if (waitingFor.isEmpty()) {

@@ -1,0 +1,380 @@
+package dev.runner.sim;
+
+import dev.runner.api.RunnerGroupSpec;
+import dev.runner.api.ServiceSpec;
+import dev.runner.core.Names;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * One step of a simulated world: the operator reconciles (perhaps with a fault), the informers
+ * catch up, the controllers and kubelet act, time passes, or someone does something. Services and
+ * pods are named by index, taken modulo what exists when the event happens, so any subsequence of
+ * a world's events is a world too (what the minimiser needs).
+ */
+sealed interface SimEvent {
+  void apply(SimWorld world);
+
+  // ---- the operator and its view ------------------------------------------------------------------
+
+  record Reconcile(SimOperator.Fault fault, int target) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.reconcile(fault, target);
+    }
+  }
+
+  /** The operator process is killed and started again: nothing but the status and the objects. */
+  record RestartOperator() implements SimEvent {
+    public void apply(SimWorld world) {
+      world.restartOperator();
+    }
+  }
+
+  /** Every watch event so far has arrived. */
+  record SyncAll() implements SimEvent {
+    public void apply(SimWorld world) {
+      world.operator.syncAll(world.cluster);
+    }
+  }
+
+  /** The Deployments' watch has caught up, the Pods' has not (or the other way round). */
+  record SyncKind(boolean deployments) implements SimEvent {
+    public void apply(SimWorld world) {
+      if (deployments) {
+        world.operator.syncDeployments(world.cluster);
+      } else {
+        world.operator.syncPods(world.cluster);
+      }
+    }
+  }
+
+  /** The events of one service arrive before those of the others (reordered). */
+  record SyncService(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> world.operator.syncService(world.cluster, s));
+    }
+  }
+
+  // ---- the cluster --------------------------------------------------------------------------------
+
+  record Controllers() implements SimEvent {
+    public void apply(SimWorld world) {
+      world.cluster.controllers();
+    }
+  }
+
+  /** Time passes; a large step is the clock jumping. */
+  record Advance(long millis) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.cluster.now = world.cluster.now.plusMillis(millis);
+    }
+  }
+
+  /** A container of one pod (or of every pod) of a service exits with a code. */
+  record Exit(int service, int pod, int code, boolean allPods) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> {
+        List<Pod> running = world.cluster.runningPods(s);
+        if (allPods) {
+          running.forEach(p -> world.cluster.exit(p, code));
+        } else if (!running.isEmpty()) {
+          world.cluster.exit(running.get(Math.floorMod(pod, running.size())), code);
+        }
+      });
+    }
+  }
+
+  record SidecarExit(int service, int pod) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.pod(service, pod).ifPresent(p -> world.cluster.sidecarExit(p, 1));
+    }
+  }
+
+  record InitFails(int service, int pod) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.pod(service, pod).ifPresent(world.cluster::initFails);
+    }
+  }
+
+  record Evict(int service, int pod) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.pod(service, pod).ifPresent(world.cluster::evict);
+    }
+  }
+
+  /** The node of a service's pods is lost: those deleted from now on stay terminating. */
+  record NodeLost(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(world.cluster.lostNodes::add);
+    }
+  }
+
+  record ProgressDeadline(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> world.cluster.progressDeadline(SimCluster.deploymentName(s)));
+    }
+  }
+
+  // ---- other hands on the workloads ---------------------------------------------------------------
+
+  /** {@code kubectl scale} */
+  record OtherScale(int service, int replicas) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).map(world.cluster::owned).ifPresent(d -> {
+        Deployment scaled = new DeploymentBuilder(d).build();
+        scaled.getSpec().setReplicas(replicas);
+        world.cluster.write(scaled);
+      });
+    }
+  }
+
+  /** {@code kubectl set image} */
+  record OtherSetImage(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).map(world.cluster::owned).ifPresent(d -> {
+        Deployment changed = new DeploymentBuilder(d).build();
+        changed.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone-else:9");
+        world.cluster.write(changed);
+      });
+    }
+  }
+
+  /** {@code kubectl delete deployment} */
+  record OtherDelete(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).map(world.cluster::owned).ifPresent(d -> world.cluster.deleteDeployment(d.getMetadata().getName()));
+    }
+  }
+
+  /**
+   * Someone creates a Deployment with a service's name (with the group's labels, or none), which
+   * the group does not own; only a name the group never had: a foreign object in the place of one of
+   * ours that was just deleted would take the operator's repeated delete or scale, which are made by
+   * name (a race of the shell, DeploymentWriter, not of the decision; reported, not simulated).
+   */
+  record ForeignAppears(int service, boolean labelled) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> {
+        String name = SimCluster.deploymentName(s);
+        if (world.cluster.deployments.containsKey(name) || world.cluster.everOwned.contains(name)) {
+          return;
+        }
+        DeploymentBuilder foreign = new DeploymentBuilder()
+            .withNewMetadata().withName(name).withNamespace(SimCluster.NAMESPACE).endMetadata()
+            .withNewSpec().withReplicas(0).withNewTemplate().withNewSpec().addNewContainer().withName("x").withImage("x:1")
+            .endContainer().endSpec().endTemplate().endSpec();
+        if (labelled) {
+          foreign.editMetadata().addToLabels(Names.MANAGED_BY, Names.OPERATOR).addToLabels(Names.GROUP_LABEL, SimCluster.GROUP)
+              .addToLabels(Names.SERVICE_LABEL, s).endMetadata();
+        }
+        world.cluster.write(foreign.build());
+      });
+    }
+  }
+
+  // ---- the user -----------------------------------------------------------------------------------
+
+  record EditImage(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.serviceSpec(service).ifPresent(s -> {
+        var container = s.getTemplate().getSpec().getContainers().get(0);
+        String image = container.getImage();
+        int version = Integer.parseInt(image.substring(image.indexOf(':') + 1));
+        container.setImage(image.substring(0, image.indexOf(':') + 1) + (version + 1));
+        world.cluster.specChanged();
+      });
+    }
+  }
+
+  /** New dependencies for a service (still only on services before it: the graph stays acyclic). */
+  record EditDependencies(int service, long seed) implements SimEvent {
+    public void apply(SimWorld world) {
+      List<ServiceSpec> services = world.cluster.spec.getServices();
+      if (services.isEmpty()) {
+        return;
+      }
+      int index = Math.floorMod(service, services.size());
+      List<String> deps = RandomGroups.dependencies(new java.util.SplittableRandom(seed), index);
+      deps.replaceAll(d -> services.get(Integer.parseInt(d.substring(1))).getName());
+      services.get(index).setDependsOn(new ArrayList<>(new java.util.TreeSet<>(deps)));
+      world.cluster.specChanged();
+    }
+  }
+
+  record AddService(long seed) implements SimEvent {
+    public void apply(SimWorld world) {
+      List<ServiceSpec> services = world.cluster.spec.getServices();
+      if (services.size() >= dev.runner.api.Limits.SERVICES_MAX) {
+        return;
+      }
+      ServiceSpec added = RandomGroups.service(new java.util.SplittableRandom(seed), services.size());
+      added.setName("n" + world.cluster.next(""));
+      List<String> deps = new ArrayList<>();
+      added.getDependsOn().forEach(d -> deps.add(services.get(Integer.parseInt(d.substring(1))).getName()));
+      added.setDependsOn(new ArrayList<>(new java.util.TreeSet<>(deps)));
+      services.add(added);
+      world.cluster.specChanged();
+    }
+  }
+
+  /** Removes a service and every mention of it (an unknown dependency would be refused at apply). */
+  record RemoveService(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      List<ServiceSpec> services = world.cluster.spec.getServices();
+      if (services.size() < 2) {
+        return;
+      }
+      ServiceSpec removed = services.remove(Math.floorMod(service, services.size()));
+      services.forEach(s -> s.getDependsOn().remove(removed.getName()));
+      world.cluster.specChanged();
+    }
+  }
+
+  /**
+   * An invalid edit the CRD's rules cannot refuse: the first and the last service made to depend
+   * on each other (a cycle); {@code on = false} takes the first's half back.
+   */
+  record MakeCycle(boolean on) implements SimEvent {
+    public void apply(SimWorld world) {
+      List<ServiceSpec> services = world.cluster.spec.getServices();
+      ServiceSpec first = services.get(0);
+      ServiceSpec last = services.get(services.size() - 1);
+      if (on && services.size() > 1 && !first.getDependsOn().contains(last.getName())) {
+        first.getDependsOn().add(last.getName());
+        if (!last.getDependsOn().contains(first.getName())) {
+          last.getDependsOn().add(first.getName());
+        }
+        world.cluster.specChanged();
+      } else if (!on && first.getDependsOn().contains(last.getName())) {
+        first.getDependsOn().remove(last.getName());
+        world.cluster.specChanged();
+      }
+    }
+  }
+
+  record Suspend(boolean suspend) implements SimEvent {
+    public void apply(SimWorld world) {
+      RunnerGroupSpec spec = world.cluster.spec;
+      if (Boolean.TRUE.equals(spec.getSuspend()) != suspend) {
+        spec.setSuspend(suspend);
+        world.cluster.specChanged();
+      }
+    }
+  }
+
+  record Delete() implements SimEvent {
+    public void apply(SimWorld world) {
+      world.cluster.deleting = true;
+    }
+  }
+
+  /** {@code kubectl annotate rg g runner.dev/restart=<new value>} */
+  record RestartGroup() implements SimEvent {
+    public void apply(SimWorld world) {
+      world.cluster.annotations.put(Names.RESTART_ANNOTATION, world.cluster.next("r"));
+    }
+  }
+
+  /** {@code kubectl annotate rg g runner.dev/restart-<service>=<new value>} */
+  record RestartService(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> world.cluster.annotations.put(Names.SERVICE_RESTART_PREFIX + s, world.cluster.next("r")));
+    }
+  }
+
+  // ---- a random script ----------------------------------------------------------------------------
+
+  /** The next event of a random world. */
+  static SimEvent random(RandomGenerator r) {
+    int roll = r.nextInt(1000);
+    if (roll < 300) {
+      return new Reconcile(SimOperator.Fault.NONE, 0);
+    }
+    if (roll < 340) {
+      SimOperator.Fault[] faults = SimOperator.Fault.values();
+      return new Reconcile(faults[1 + r.nextInt(faults.length - 1)], r.nextInt(1000));
+    }
+    if (roll < 520) {
+      return new Controllers();
+    }
+    if (roll < 600) {
+      return new SyncAll();
+    }
+    if (roll < 630) {
+      return new SyncKind(r.nextBoolean());
+    }
+    if (roll < 660) {
+      return new SyncService(r.nextInt(1000));
+    }
+    if (roll < 760) {
+      return new Advance(50 + r.nextInt(3000));
+    }
+    if (roll < 770) {
+      return new Advance(Duration.ofMinutes(1 + r.nextInt(15)).toMillis());
+    }
+    if (roll < 780) {
+      return new RestartOperator();
+    }
+    int[] codes = {0, 1, 137, 143};
+    if (roll < 830) {
+      return new Exit(r.nextInt(1000), r.nextInt(10), codes[r.nextInt(codes.length)], r.nextInt(3) == 0);
+    }
+    if (roll < 840) {
+      return new SidecarExit(r.nextInt(1000), r.nextInt(10));
+    }
+    if (roll < 850) {
+      return new InitFails(r.nextInt(1000), r.nextInt(10));
+    }
+    if (roll < 865) {
+      return new Evict(r.nextInt(1000), r.nextInt(10));
+    }
+    if (roll < 870) {
+      return new NodeLost(r.nextInt(1000));
+    }
+    if (roll < 880) {
+      return new ProgressDeadline(r.nextInt(1000));
+    }
+    if (roll < 890) {
+      return new OtherScale(r.nextInt(1000), r.nextInt(4));
+    }
+    if (roll < 897) {
+      return new OtherSetImage(r.nextInt(1000));
+    }
+    if (roll < 904) {
+      return new OtherDelete(r.nextInt(1000));
+    }
+    if (roll < 908) {
+      return new ForeignAppears(r.nextInt(1000), r.nextBoolean());
+    }
+    if (roll < 925) {
+      return new EditImage(r.nextInt(1000));
+    }
+    if (roll < 935) {
+      return new EditDependencies(r.nextInt(1000), r.nextLong());
+    }
+    if (roll < 945) {
+      return new AddService(r.nextLong());
+    }
+    if (roll < 955) {
+      return new RemoveService(r.nextInt(1000));
+    }
+    if (roll < 962) {
+      return new MakeCycle(r.nextBoolean());
+    }
+    if (roll < 972) {
+      return new Suspend(r.nextBoolean());
+    }
+    if (roll < 976) {
+      return new Delete();
+    }
+    if (roll < 986) {
+      return new RestartGroup();
+    }
+    return new RestartService(r.nextInt(1000));
+  }
+}

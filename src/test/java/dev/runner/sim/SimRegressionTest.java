@@ -1,0 +1,112 @@
+package dev.runner.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runner.sim.SimEvent.AddService;
+import dev.runner.sim.SimEvent.Advance;
+import dev.runner.sim.SimEvent.Controllers;
+import dev.runner.sim.SimEvent.Delete;
+import dev.runner.sim.SimEvent.EditDependencies;
+import dev.runner.sim.SimEvent.Exit;
+import dev.runner.sim.SimEvent.ForeignAppears;
+import dev.runner.sim.SimEvent.OtherScale;
+import dev.runner.sim.SimEvent.Reconcile;
+import dev.runner.sim.SimEvent.RemoveService;
+import dev.runner.sim.SimEvent.RestartService;
+import dev.runner.sim.SimEvent.SyncAll;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worlds the simulation broke, each as the shortest event sequence its minimiser found, named
+ * after the seed and what it showed. Each broke the invariant named in its comment before the fix
+ * of {@code dev.runner.core} it came with.
+ */
+class SimRegressionTest {
+  private static final Reconcile RECONCILE = new Reconcile(SimOperator.Fault.NONE, 0);
+
+  private static void holds(long seed, int services, SimEvent... events) {
+    Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
+        SimWorld::real).violation();
+    assertThat(violation).as("the invariants of world " + seed).isEmpty();
+  }
+
+  /**
+   * START_GATED: s0 and its new dependent n7 crash together; n7's backoff ends first and it was
+   * scaled back up while s0 still backed off. A restart is a start: it waits for its dependencies.
+   */
+  @Test
+  void seed_6_aRestartAfterItsBackoffWaitsForItsDependencies() {
+    holds(6, 1, RECONCILE, new Controllers(), new Controllers(), new AddService(6873441547819024844L), new SyncAll(),
+        RECONCILE, new Advance(1662), RECONCILE, new Controllers(), new Controllers(), new Exit(221, 7, 1, false),
+        new Exit(690, 9, 137, false));
+  }
+
+  /**
+   * START_GATED: s0, Ready, is scaled to 0 by someone else; the operator puts it back and keeps
+   * calling it healthy meanwhile (reason ReplicasPutBack), and s3, which depends on it, was
+   * started while s0 had no replica available. A start now waits until the replicas are back.
+   */
+  @Test
+  void seed_1086_aDependencyScaledToZeroByHandHoldsBackItsDependentsUntilPutBack() {
+    holds(1086, 4, new AddService(-3526718683718715511L), RECONCILE, new Controllers(), new Controllers(), new SyncAll(),
+        new OtherScale(605, 0), RECONCILE, new Controllers());
+  }
+
+  /**
+   * START_GATED: s17 runs; an edit makes it depend on s10 (not started yet) and someone scales it
+   * to 0; the operator rolled the new template out with its replicas put back: a start while s10
+   * has no Deployment. Scaled to 0 by another hand, a service waits like a re-created one.
+   */
+  @Test
+  void seed_1127_aServiceScaledToZeroByHandWaitsForANewDependency() {
+    holds(1127, 25, RECONCILE, new EditDependencies(467, -3091230154220197849L), new OtherScale(517, 0));
+  }
+
+  /**
+   * LIVENESS: s0 is removed from the spec while a dependent waits (scaled to 0, its Deployment
+   * still recording s0); s0's Deployment waited for that dependent's to be deleted, which never
+   * happens to a service that stays. It now waits for the dependent to be stopped.
+   */
+  @Test
+  void seed_1056_aRemovedServiceIsDeletedOnceItsRemainingDependentsAreStopped() {
+    holds(1056, 5, RECONCILE, new Controllers(), new Controllers(), new AddService(8044650836923799384L), new SyncAll(),
+        RECONCILE, new Controllers(), new Controllers(), new ForeignAppears(45, true), new Exit(905, 4, 143, false),
+        new EditDependencies(191, -6833000300577364528L), new AddService(-2319458616576191868L), new RemoveService(581));
+  }
+
+  /**
+   * STOP_ORDERED: n1 is edited to depend on s0, and the update that rolls this out fails (409,
+   * its cache behind); the group is deleted, and s0 was scaled to 0 together with n1, because the
+   * stop order came only from the Deployments' recorded dependencies. The spec's count too.
+   */
+  @Test
+  void seed_5295_aDeletionWaitsForADependencyAddedByAnEditNotYetRolledOut() {
+    holds(5295, 5, new AddService(6082485683362358244L), new RemoveService(602), RECONCILE, new Controllers(),
+        new Advance(240000), new EditDependencies(64, -8253205219797398702L), RECONCILE, new Delete());
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING: s0's scale-up after a restart request failed (its status said Starting,
+   * its Deployment stayed at 0); a second restart request set it BackingOff "until now" and did
+   * nothing, and only another reconcile (which nothing would trigger: no pod, no requeue) started
+   * it. A restart of a service already at 0 with no pod left now starts it in the same reconcile.
+   */
+  @Test
+  void seed_20022_aRestartRequestOnAServiceAlreadyAtZeroStartsItAtOnce() {
+    holds(20022, 1, RECONCILE, new RestartService(770), RECONCILE, new Reconcile(SimOperator.Fault.WRITE_BEFORE, 445),
+        new RestartService(918));
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING: s0, scaled to 0 by someone else with its pods still terminating, gets a
+   * restart request: the decision said "restarting on request", the same observation again said
+   * "restarting: waiting for 2 pod(s) to terminate" (a second status write for nothing).
+   */
+  @Test
+  void seed_100402_aRestartRequestWhilePodsStillTerminateIsSaidOnce() {
+    holds(100402, 1, RECONCILE, new Advance(2999), RECONCILE, new Controllers(), new OtherScale(476, 0),
+        new RestartService(786));
+  }
+}
