@@ -28,7 +28,7 @@ final class ServiceRun {
   record Step(ServiceStatus status, List<Action> actions, Optional<Instant> wakeAt) {}
 
   private final GroupPlan.ServicePlan plan;
-  private final Workload deployment;
+  private final Workload workload;
   private final boolean job;
   private final List<Pod> pods;
   private final ServiceStatus previous;
@@ -47,10 +47,10 @@ final class ServiceRun {
    * @param serviceRestart the value of this service's own restart annotation, or null: a new value
    *     restarts it whatever its phase
    */
-  ServiceRun(GroupPlan.ServicePlan plan, Workload deployment, List<Pod> pods, ServiceStatus previous, Instant now,
+  ServiceRun(GroupPlan.ServicePlan plan, Workload workload, List<Pod> pods, ServiceStatus previous, Instant now,
       Backoff backoff, boolean resetRequested, String serviceRestart) {
     this.plan = plan;
-    this.deployment = deployment;
+    this.workload = workload;
     this.job = plan.spec().kind() == WorkloadKind.Job;
     this.pods = pods;
     this.previous = previous;
@@ -90,8 +90,8 @@ final class ServiceRun {
     if (phase == ServicePhase.Failed && previous.getReason() == ServiceReason.NameCollision) {
       phase = null; // not a failure of the service: it starts once the name is free
     }
-    int wanted = deployment == null || deployment.replicas() == null ? 0 : deployment.replicas();
-    boolean templateChanged = deployment != null && !TemplateHash.of(plan).equals(deployment.annotation(Names.SPEC_HASH));
+    int wanted = workload == null || workload.replicas() == null ? 0 : workload.replicas();
+    boolean templateChanged = workload != null && !TemplateHash.of(plan).equals(workload.annotation(Names.SPEC_HASH));
     boolean ownRestart = serviceRestart != null && !serviceRestart.equals(previous == null ? null : previous.getRestartRequest());
     status.setRestartRequest(serviceRestart);
     boolean stopped = phase == ServicePhase.BackingOff || phase == ServicePhase.Failed || phase == ServicePhase.Completed;
@@ -103,10 +103,10 @@ final class ServiceRun {
     } else if (phase == ServicePhase.Failed || phase == ServicePhase.Completed) {
       // Stopped for good: a Deployment someone deleted is not re-created, one scaled up is put back.
       stayStopped(phase);
-    } else if (job && deployment instanceof Workload.OfJob done && done.complete() && !templateChanged && !ownRestart) {
+    } else if (job && workload instanceof Workload.OfJob done && done.complete() && !templateChanged && !ownRestart) {
       // Its Job has succeeded for the current template (also seen again after a suspend): done, not re-run.
       completed();
-    } else if (deployment == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
+    } else if (workload == null || (wanted == 0 && (phase == null || NOT_STARTED.contains(phase)))) {
       startWhenReady(statuses);
     } else if (!job && wanted == 0 && !ownRestart && !unmet(statuses).isEmpty()) {
       // Running, scaled to 0 by someone else, while a dependency is not healthy: putting the
@@ -119,7 +119,7 @@ final class ServiceRun {
       supervise(templateChanged);
     }
     status.setRunning(DeploymentHealth.running(pods));
-    status.setReadyReplicas(deployment == null ? null : deployment.readyReplicas());
+    status.setReadyReplicas(workload == null ? null : workload.readyReplicas());
     return new Step(status, actions, Optional.ofNullable(wakeAt));
   }
 
@@ -152,19 +152,19 @@ final class ServiceRun {
       wakeAt = startAt;
       return;
     }
-    if (job && deployment != null) {
+    if (job && workload != null) {
       // A Job's template is immutable and a finished Job runs no more: the old one goes first.
       rerunJob("re-running: deleting its previous Job first");
       return;
     }
-    if (deployment == null) {
+    if (workload == null) {
       actions.add(new Action.Create(plan.name(), plan.replicas()));
     } else if (scaleOnly) {
       actions.add(new Action.Scale(plan.name(), plan.replicas()));
     } else {
       actions.add(new Action.Update(plan.name(), plan.replicas()));
     }
-    String since = previous != null && previous.getPhase() == ServicePhase.Starting && deployment == null
+    String since = previous != null && previous.getPhase() == ServicePhase.Starting && workload == null
         ? previous.getStartedAt() : null;
     started();
     if (since != null) {
@@ -193,7 +193,7 @@ final class ServiceRun {
   private void started() {
     // Whatever ended before this start is history: only what ends from now on counts.
     java.util.TreeSet<String> counted = new java.util.TreeSet<>(status.getCountedExits());
-    FailureDetector.visible(deployment, pods).forEach(t -> counted.add(t.key()));
+    FailureDetector.visible(workload, pods).forEach(t -> counted.add(t.key()));
     status.setCountedExits(List.copyOf(counted));
     status.setPhase(ServicePhase.Starting);
     status.setReason(ServiceReason.Starting);
@@ -220,16 +220,16 @@ final class ServiceRun {
   }
 
   private void deleteJob() {
-    if (deployment != null && !deployment.deleting()) {
+    if (workload != null && !workload.deleting()) {
       actions.add(new Action.Delete(plan.name()));
     }
   }
 
   /** The Job has succeeded: the service is done, healthy, and its dependents may start. */
   private void completed() {
-    FailureDetector.visible(deployment, pods).stream().filter(t -> t.outcome() == Outcome.EXIT_ZERO).max(LATEST)
+    FailureDetector.visible(workload, pods).stream().filter(t -> t.outcome() == Outcome.EXIT_ZERO).max(LATEST)
         .ifPresent(t -> status.setLastExit(t.toRecord()));
-    status.setCountedExits(FailureDetector.visible(deployment, pods).stream().map(Termination::key).distinct().sorted().toList());
+    status.setCountedExits(FailureDetector.visible(workload, pods).stream().map(Termination::key).distinct().sorted().toList());
     status.setPhase(ServicePhase.Completed);
     status.setReason(ServiceReason.Completed);
     status.setHealthy(true);
@@ -245,7 +245,7 @@ final class ServiceRun {
   private void restartNow(Map<String, ServiceStatus> statuses, boolean templateChanged) {
     status.setRestarts(0);
     status.setPhase(ServicePhase.Stopped);
-    if (deployment != null && !blocking.isEmpty()) {
+    if (workload != null && !blocking.isEmpty()) {
       // Its old pods are still stopping: the start waits for them, as a restart after backoff does.
       ensureReplicas(0);
       status.setPhase(ServicePhase.BackingOff);
@@ -294,15 +294,15 @@ final class ServiceRun {
       status.setPhase(ServicePhase.BackingOff);
       return;
     }
-    if (job && (deployment != null || !blocking.isEmpty())) {
+    if (job && (workload != null || !blocking.isEmpty())) {
       // The old Job (or its pods) still goes: their deletion wakes us.
       status.setPhase(ServicePhase.BackingOff);
       status.setReason(ServiceReason.RestartStopping);
-      status.setError(deployment != null ? "restarting: waiting for the previous Job to be deleted"
+      status.setError(workload != null ? "restarting: waiting for the previous Job to be deleted"
           : "restarting: waiting for " + blocking.size() + " pod(s) to terminate");
       return;
     }
-    if (deployment == null) {
+    if (workload == null) {
       // Deleted by someone else while it backed off (a Job: deleted for its restart): created as a start, gated.
       status.setPhase(ServicePhase.Stopped);
       startWhenReady(statuses);
@@ -330,7 +330,7 @@ final class ServiceRun {
 
   private void stayStopped(ServicePhase phase) {
     // A finished Job stays as it is (its pod's logs with it); it runs no more pods.
-    if (deployment != null && !job) {
+    if (workload != null && !job) {
       ensureReplicas(0);
     }
     status.setPhase(phase);
@@ -343,7 +343,7 @@ final class ServiceRun {
       return;
     }
     // A Job is done when the Job controller says so (Complete), not when its pod's exit 0 is seen first.
-    List<Termination> visible = FailureDetector.visible(deployment, pods).stream()
+    List<Termination> visible = FailureDetector.visible(workload, pods).stream()
         .filter(t -> !job || t.outcome() != Outcome.EXIT_ZERO).toList();
     Set<String> counted = Set.copyOf(status.getCountedExits());
     List<Termination> fresh = visible.stream().filter(t -> !counted.contains(t.key())).toList();
@@ -374,7 +374,7 @@ final class ServiceRun {
     }
     int desired = desiredReplicas();
     // A Job's template is immutable: nobody can change it behind the operator's back.
-    boolean drifted = !job && TemplateDrift.drifted(plan.spec().getTemplate(), deployment.template());
+    boolean drifted = !job && TemplateDrift.drifted(plan.spec().getTemplate(), workload.template());
     if (templateChanged || drifted) {
       actions.add(new Action.Update(plan.name(), desired));
       status.setPhase(ServicePhase.Starting);
@@ -384,14 +384,14 @@ final class ServiceRun {
       status.setError(templateChanged ? "rolling out a new template" : "putting back the template changed on its " + plan.spec().kind());
       return;
     }
-    boolean replicasChanged = !job && !Integer.valueOf(desired).equals(deployment.replicas());
+    boolean replicasChanged = !job && !Integer.valueOf(desired).equals(workload.replicas());
     ensureReplicas(desired);
     ServicePhase previousPhase = status.getPhase();
     ServiceReason reason = status.getReason();
     boolean crashedReplicaBack = reason != ServiceReason.ReplicaCrashed || status.getLastExit() == null
         || pods.stream().noneMatch(p -> p.getMetadata().getName().equals(status.getLastExit().getPod()) && !Pods.ready(p));
     if (previousPhase == ServicePhase.Ready && (replicasChanged || reason == ServiceReason.ReplicasPutBack)
-        && !(actions.isEmpty() && deployment.healthy(desired))) {
+        && !(actions.isEmpty() && workload.healthy(desired))) {
       // A replica count changed by someone else is put back: not the service failing.
       status.setPhase(ServicePhase.Ready);
       status.setReason(ServiceReason.ReplicasPutBack);
@@ -399,7 +399,7 @@ final class ServiceRun {
       status.setError("");
       return;
     }
-    if (actions.isEmpty() && deployment.healthy(desired) && crashedReplicaBack) {
+    if (actions.isEmpty() && workload.healthy(desired) && crashedReplicaBack) {
       status.setPhase(ServicePhase.Ready);
       status.setReason(ServiceReason.Healthy);
       status.setHealthy(true);
@@ -420,7 +420,7 @@ final class ServiceRun {
     status.setHealthySince(null);
     status.setPhase(previousPhase == ServicePhase.Ready || previousPhase == ServicePhase.Unhealthy
         || reason == ServiceReason.ReplicaCrashed ? ServicePhase.Unhealthy : ServicePhase.Starting);
-    String explained = deployment.explain(pods, desired, status.getPhase() == ServicePhase.Starting);
+    String explained = workload.explain(pods, desired, status.getPhase() == ServicePhase.Starting);
     if (reason == ServiceReason.ReplicaCrashed && status.getLastExit() != null) {
       status.setError("pod " + status.getLastExit().getPod() + ": " + Termination.describe(status.getLastExit(), false)
           + "; " + Pods.readyCount(pods) + "/" + desired + " replicas ready, kubelet restarts it");
@@ -476,15 +476,15 @@ final class ServiceRun {
    * replicas an autoscaler owns, whatever the workload has now (the spec's only as the start).
    */
   private int desiredReplicas() {
-    Integer live = deployment.replicas();
+    Integer live = workload.replicas();
     return Boolean.TRUE.equals(plan.spec().getAutoscaled()) && live != null && live > 0 ? live : plan.replicas();
   }
 
   private void ensureReplicas(int replicas) {
-    if (deployment == null) {
+    if (workload == null) {
       return;
     }
-    Integer current = deployment.replicas();
+    Integer current = workload.replicas();
     if (current == null || current != replicas) {
       actions.add(job ? new Action.Delete(plan.name()) : new Action.Scale(plan.name(), replicas));
     }
