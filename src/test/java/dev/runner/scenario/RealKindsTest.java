@@ -16,11 +16,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import dev.runner.it.RealApiServerTest;
-import io.fabric8.kubernetes.api.model.PersistentVolume;
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
@@ -44,23 +41,9 @@ class RealKindsTest extends ScenarioTest {
     return RealClusterFixture.forTest(testInfo, NS);
   }
 
-  /**
-   * The claims and the volume go after the test: their protection finalizers (the
-   * StorageObjectInUseProtection admission plugin adds them; their controllers are not run) are
-   * removed with a merge patch, which no concurrent status write of the binder can make conflict.
-   */
   @AfterEach
   void removeVolumes() {
-    String noFinalizers = "{\"metadata\":{\"finalizers\":null}}";
-    PatchContext merge = PatchContext.of(PatchType.JSON_MERGE);
-    client.persistentVolumeClaims().inNamespace(NS).list().getItems().forEach(c -> {
-      client.persistentVolumeClaims().inNamespace(NS).withName(c.getMetadata().getName()).patch(merge, noFinalizers);
-      client.persistentVolumeClaims().inNamespace(NS).withName(c.getMetadata().getName()).delete();
-    });
-    if (client.persistentVolumes().withName(VOLUME).get() != null) {
-      client.persistentVolumes().withName(VOLUME).patch(merge, noFinalizers);
-      client.persistentVolumes().withName(VOLUME).delete();
-    }
+    StaticVolume.removeWithClaims(client, NS, VOLUME);
   }
 
   static String keep() {
@@ -70,13 +53,7 @@ class RealKindsTest extends ScenarioTest {
 
   @Test
   void claimsOutliveTheGroupAndANewGroupOfTheSameNameMountsThemAgain() {
-    PersistentVolume volume = new PersistentVolumeBuilder()
-        .withNewMetadata().withName(VOLUME).endMetadata()
-        .withNewSpec().withCapacity(java.util.Map.of("storage", new Quantity("1Gi"))).withAccessModes("ReadWriteOnce")
-          .withStorageClassName("").withPersistentVolumeReclaimPolicy("Retain")
-          .withNewHostPath().withPath("/tmp/runner-kinds-test").endHostPath()
-        .endSpec().build();
-    client.resource(volume).createOr(r -> r.update());
+    StaticVolume.create(client, VOLUME);
 
     apply(keep());
     await().atMost(SLOW).until(() -> status("keep") != null && status("keep").getPhase() == GroupPhase.Ready);
@@ -123,10 +100,10 @@ class RealKindsTest extends ScenarioTest {
         assertThat(p.getMetadata().getName()).matches("once-migrate-[a-z0-9]{5}"));
     assertThat(service("once", "migrate").orElseThrow().getPhase()).isEqualTo(dev.runner.api.ServicePhase.Starting);
 
-    client.resources(RunnerGroup.class).inNamespace(NS).withName("once").edit(g -> {
-      g.getSpec().setSuspend(true);
-      return g;
-    });
+    // A merge patch, as `kubectl patch --type merge` makes: no resourceVersion to conflict with the
+    // operator's status writes (a read-modify-write here met a 409 in CI).
+    client.resources(RunnerGroup.class).inNamespace(NS).withName("once")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
     await().atMost(SLOW).until(() -> status("once").getPhase() == GroupPhase.Suspended);
     assertThat(client.batch().v1().jobs().inNamespace(NS).withName("once-migrate").get()).isNull();
     assertThat(pods("once-migrate")).isEmpty();
