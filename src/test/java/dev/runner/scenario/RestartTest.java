@@ -177,9 +177,11 @@ class RestartTest extends ScenarioTest {
           .map(e -> e.replaceAll(".*restarting in ([^ ]+) .*", "$1")).toList();
       assertThat(delays).containsExactly("200ms", "400ms", "800ms", "800ms");
 
+      // Created at 1, then four times: down to 0, back to 1; the fifth exit leaves it at 0. That last
+      // scale-down is written after the status that says Failed (status first), so it is waited for.
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(transitions("bo-web", 0)).hasSize(5));
       List<Instant> down = transitions("bo-web", 0);
       List<Instant> up = transitions("bo-web", 1);
-      // Created at 1, then four times: down to 0, back to 1; the fifth exit leaves it at 0.
       assertThat(down).hasSize(5);
       assertThat(up).hasSize(5);
       for (int i = 0; i < 4; i++) {
