@@ -184,15 +184,18 @@ class RestartTest extends ScenarioTest {
       List<Instant> up = transitions("bo-web", 1);
       assertThat(down).hasSize(5);
       assertThat(up).hasSize(5);
+      // How late a scale-up due at a moment may be seen: the rescheduled reconcile, its write, the
+      // watch event (on the real control plane at load 20-28, 1.24 s once).
+      Duration late = Duration.ofSeconds(1).plus(cluster.writeLag().multipliedBy(2));
       for (int i = 0; i < 4; i++) {
         Duration wait = Duration.between(down.get(i), up.get(i + 1));
         // Decided just before the scale to 0 was seen; scaled back only once due, soon after.
         assertThat(Duration.between(down.get(i), due.get(i))).as("due %d", i)
             .isLessThanOrEqualTo(expected.get(i)).isGreaterThan(expected.get(i).minusMillis(500));
-        assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i)).isBefore(due.get(i).plusMillis(1000));
+        assertThat(up.get(i + 1)).as("up %d", i).isAfterOrEqualTo(due.get(i)).isBefore(due.get(i).plus(late));
         // The lower bound that matters is "up" not before "due" (above): the scale-down is seen only
         // after the status write that precedes it, which on a loaded machine takes a while.
-        assertThat(wait).as("wait %d", i).isPositive().isLessThan(expected.get(i).plusMillis(1000));
+        assertThat(wait).as("wait %d", i).isPositive().isLessThan(expected.get(i).plus(late));
         // lastExit.at has whole seconds, as Kubernetes writes it; then the exit has to be seen (the
         // kubelet's status write, the watch, the reconcile), which takes longer on a real server.
         Duration seen = Duration.ofMillis(Math.max(500, 4 * cluster.writeLag().toMillis()));
