@@ -173,6 +173,28 @@ public final class OperatorProcess {
     return process.exitValue();
   }
 
+  /**
+   * SIGKILL ({@link Process#destroyForcibly()} on Linux): no shutdown hook, no Lease released, no
+   * request finished; waits until the process is gone.
+   */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new AssertionError("the operator did not die within " + STOP_TIMEOUT.toSeconds() + " s of SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(killOnExit);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs anyway
+      }
+    }
+  }
+
   /** Lines of the log that report an answer 403 (Forbidden) from the API server. */
   public List<String> forbiddenLines() {
     try (Stream<String> lines = Files.lines(log)) {
@@ -202,6 +224,10 @@ public final class OperatorProcess {
 
   public Path log() {
     return log;
+  }
+
+  public boolean alive() {
+    return process.isAlive();
   }
 
   public long pid() {
