@@ -13,6 +13,7 @@ import dev.runner.scenario.RealClusterFixture;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -27,12 +28,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,8 @@ import org.slf4j.LoggerFactory;
 class ChaosOnControlPlaneTest {
   private static final Logger log = LoggerFactory.getLogger(ChaosOnControlPlaneTest.class);
   private static final String NS = "chaos";
+  /** The Lease identity of every operator process of the test (a restarted container keeps its name). */
+  private static final String IDENTITY = "it-chaos";
   private static final int GROUPS = 10;
   private static final int SERVICES = 10;
   /** The kills in each phase: bring-up, manual restarts, deletion (20 in all). */
@@ -72,7 +77,6 @@ class ChaosOnControlPlaneTest {
     return t;
   });
   private final AtomicInteger kills = new AtomicInteger();
-  private final List<Throwable> chaosFailures = new CopyOnWriteArrayList<>();
   private static final Path LOGS = Path.of("target", "operator-logs").toAbsolutePath();
   /** Every operator process started, in order; its log is ChaosOnControlPlaneTest-n.log. */
   private final List<OperatorProcess> started = new CopyOnWriteArrayList<>();
@@ -115,16 +119,45 @@ class ChaosOnControlPlaneTest {
     client = cluster.client();
   }
 
+  /**
+   * Always, also after a failure: the chaos thread stopped (a start it had under way ends with its
+   * process killed), every operator process of the test SIGKILLed if still alive, the Lease freed if
+   * one of them still holds it, and the namespace emptied and deleted; then none of them may be
+   * alive and nothing of the test may be left, so the suite's next classes meet no operator of ours.
+   */
   @AfterEach
-  void tearDown() {
-    chaos.shutdownNow();
-    informers.forEach(SharedIndexInformer::close);
-    OperatorProcess running = operator;
-    operator = null;
-    if (running != null) {
-      running.kill();
+  void tearDown() throws InterruptedException {
+    try {
+      chaos.shutdownNow();
+      assertThat(chaos.awaitTermination(60, TimeUnit.SECONDS)).as("the chaos thread ended").isTrue();
+      informers.forEach(SharedIndexInformer::close);
+    } finally {
+      operator = null;
+      started.stream().filter(OperatorProcess::alive).forEach(OperatorProcess::kill);
+      ourProcesses().forEach(ProcessHandle::destroyForcibly);
+      freeLease();
+      cluster.close();
+      server.client().namespaces().withName(NS).delete();
+      await("namespace " + NS + " gone").atMost(Duration.ofSeconds(60))
+          .until(() -> server.client().namespaces().withName(NS).get() == null);
     }
-    cluster.close();
+    assertThat(started).as("operator processes of the test alive after it").noneMatch(OperatorProcess::alive);
+    assertThat(ourProcesses().toList()).as("processes of this JVM that run the operator as " + IDENTITY).isEmpty();
+  }
+
+  /** This JVM's child processes that run the operator with the test's identity. */
+  private static Stream<ProcessHandle> ourProcesses() {
+    return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).contains(IDENTITY));
+  }
+
+  /** A process killed while it led leaves the Lease held for 15 s: the next class's operator need not wait. */
+  private void freeLease() {
+    var lease = server.client().resources(Lease.class).inNamespace(OperatorAccount.NAMESPACE).withName(OperatorAccount.LEASE);
+    Lease held = lease.get();
+    if (held != null && held.getSpec() != null && IDENTITY.equals(held.getSpec().getHolderIdentity())) {
+      lease.delete();
+    }
   }
 
   @Test
@@ -157,8 +190,7 @@ class ChaosOnControlPlaneTest {
 
     // Bring-up, with crashes, while the operator is killed.
     yamls.forEach(this::apply);
-    chaos(KILLS[0]);
-    awaitAll("bring-up", Duration.ofSeconds(150), Map.of());
+    awaitAll("bring-up", Duration.ofSeconds(150), chaos(KILLS[0]), Map.of());
 
     // The API server goes away under the running operator and comes back on the same etcd. Now, while
     // no Pod is being made: StagedPods annotates a new Pod once, and a patch lost meanwhile would
@@ -181,20 +213,19 @@ class ChaosOnControlPlaneTest {
         return x;
       });
     }
-    chaos(KILLS[1]);
-    awaitAll("manual restarts", Duration.ofSeconds(90), restarted);
+    awaitAll("manual restarts", Duration.ofSeconds(90), chaos(KILLS[1]), restarted);
 
     // Deletion.
     deletionFrom = Long.parseLong(client.apps().deployments().inNamespace(NS).list().getMetadata().getResourceVersion());
     for (String g : dags.keySet()) {
       client.resources(RunnerGroup.class).inNamespace(NS).withName(g).delete();
     }
-    chaos(KILLS[2]);
-    await(seeded("deletion")).atMost(Duration.ofSeconds(90)).until(() -> kills.get() == 20
+    CompletableFuture<Void> deletion = chaos(KILLS[2]);
+    await(seeded("deletion")).atMost(Duration.ofSeconds(90)).until(() -> phaseOver(deletion)
         && client.resources(RunnerGroup.class).inNamespace(NS).list().getItems().isEmpty()
         && client.apps().deployments().inNamespace(NS).withLabel(Names.GROUP_LABEL).list().getItems().isEmpty()
         && client.pods().inNamespace(NS).withLabel(Names.GROUP_LABEL).list().getItems().isEmpty());
-    assertThat(chaosFailures).as(seeded("the kills and restarts of the operator")).isEmpty();
+    assertThat(kills.get()).as(seeded("kills")).isEqualTo(KILLS[0] + KILLS[1] + KILLS[2]);
 
     // The stop order: a dependency stopped (scaled to 0 or deleted) only after each of its dependents.
     List<String> violations = new ArrayList<>();
@@ -214,9 +245,12 @@ class ChaosOnControlPlaneTest {
     assertThat(client.apps().deployments().inNamespace(NS).withName("foreign").get().getMetadata().getResourceVersion())
         .as(seeded("foreign Deployment untouched")).isEqualTo(foreignDeploymentVersion);
 
+    // The last process is the one the last kill started (the phase is over only once it leads).
     OperatorProcess last = operator;
     operator = null;
+    assertThat(last).as(seeded("the last process")).isSameAs(started.get(started.size() - 1));
     assertThat(last.stop()).as(seeded("exit code after SIGTERM")).isZero();
+    assertThat(last.releasedLease()).as(seeded("the Lease released on SIGTERM, log " + last.log())).isTrue();
     // A restarted kube-apiserver answers before its RBAC cache is filled (a 403 then names a role of
     // the chart or even a bootstrap role as not found): only the process that lived through it is spared.
     for (OperatorProcess p : started) {
@@ -272,13 +306,12 @@ class ChaosOnControlPlaneTest {
   }
 
   /**
-   * Every group Ready, every service Ready with its exact restart count, the manual restarts asked
-   * for acted on, and this phase's kills done.
+   * This phase's kills done (the last process they started leading), every group Ready, every
+   * service Ready with its exact restart count, the manual restarts asked for acted on.
    */
-  private void awaitAll(String phase, Duration atMost, Map<String, String> restarted) {
+  private void awaitAll(String phase, Duration atMost, CompletableFuture<Void> kills, Map<String, String> restarted) {
     await(seeded(phase)).atMost(atMost).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      assertThat(chaosFailures).as("the kills and restarts of the operator").isEmpty();
-      assertThat(kills.get()).as("kills done").isEqualTo(killsBy(phase));
+      assertThat(phaseOver(kills)).as("this phase's kills done").isTrue();
       for (RunnerGroup group : client.resources(RunnerGroup.class).inNamespace(NS).list().getItems()) {
         String g = group.getMetadata().getName();
         assertThat(group.getStatus()).as(g).isNotNull();
@@ -298,20 +331,28 @@ class ChaosOnControlPlaneTest {
     });
   }
 
-  private int killsBy(String phase) {
-    return switch (phase) {
-      case "bring-up" -> KILLS[0];
-      case "manual restarts" -> KILLS[0] + KILLS[1];
-      default -> KILLS[0] + KILLS[1] + KILLS[2];
-    };
+  /** Whether a phase's kills are all done; a kill or restart that failed fails the test at once. */
+  private static boolean phaseOver(CompletableFuture<Void> kills) {
+    if (kills.isCompletedExceptionally()) {
+      kills.join(); // throws what failed
+    }
+    return kills.isDone();
   }
 
   /**
    * {@code n} kills, one after another on the chaos thread: a seeded pause (0.3 to 2.5 s), SIGKILL,
-   * and a new process with the same identity (as a restarted container), which takes the Lease at once.
+   * and a new process with the same identity (as a restarted container), which takes the Lease at
+   * once. Completes once the last new process leads, so {@link #operator} is then the live one.
    */
-  private void chaos(int n) {
+  private CompletableFuture<Void> chaos(int n) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    killAfterAPause(n, done);
+    return done;
+  }
+
+  private void killAfterAPause(int n, CompletableFuture<Void> done) {
     if (n == 0) {
+      done.complete(null);
       return;
     }
     long pause = 300 + pauses.nextInt(2200);
@@ -322,16 +363,16 @@ class ChaosOnControlPlaneTest {
         int k = kills.incrementAndGet();
         log.info("chaos seed {}: kill {} of the operator (pid {}) after a pause of {} ms", seed, k, victim.pid(), pause);
         operator = startOperator();
-        chaos(n - 1);
+        killAfterAPause(n - 1, done);
       } catch (Throwable e) {
-        chaosFailures.add(e);
+        done.completeExceptionally(e);
       }
     }, pause, TimeUnit.MILLISECONDS);
   }
 
   private OperatorProcess startOperator() {
     OperatorProcess p = OperatorProcess.start(server,
-        LOGS.resolve("ChaosOnControlPlaneTest-" + (started.size() + 1) + ".log"), "it-chaos");
+        LOGS.resolve("ChaosOnControlPlaneTest-" + (started.size() + 1) + ".log"), IDENTITY);
     started.add(p);
     return p;
   }

@@ -64,8 +64,10 @@ public final class OperatorProcess {
   public static OperatorProcess start(RealApiServer server, Path log, String identity) {
     for (int attempt = 1; ; attempt++) {
       OperatorProcess operator = launch(server, log, identity);
+      boolean leading = false;
       try {
         operator.awaitLeading();
+        leading = true;
         return operator;
       } catch (AssertionError e) {
         // The free port was taken between the probe and the bind (other processes share the
@@ -74,6 +76,12 @@ public final class OperatorProcess {
           continue;
         }
         throw e;
+      } finally {
+        // A start that failed or was interrupted (the caller's thread stopped) leaves no process behind.
+        // (SIGKILL is sent even on an interrupted thread; the process is gone within moments.)
+        if (!leading) {
+          operator.process.destroyForcibly();
+        }
       }
     }
   }
@@ -150,14 +158,18 @@ public final class OperatorProcess {
     }
   }
 
-  /** SIGTERM, then the exit code (waits up to 30 s, then kills it and fails). */
+  /**
+   * SIGTERM, then the exit code. Waits up to 30 s; then it appends a thread dump of the process to
+   * its log ({@code jcmd <pid> Thread.print}), kills it and fails.
+   */
   public int stop() {
     process.destroy(); // SIGTERM
     try {
       if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        String dump = threadDump();
         process.destroyForcibly();
         throw new AssertionError("the operator did not stop within " + STOP_TIMEOUT.toSeconds()
-            + " s of SIGTERM; log " + log + ":\n" + tail());
+            + " s of SIGTERM (" + dump + "); log " + log + ":\n" + tail());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -171,6 +183,27 @@ public final class OperatorProcess {
       }
     }
     return process.exitValue();
+  }
+
+  /** {@code jcmd <pid> Thread.print} appended to the log; says where the dump went, or why there is none. */
+  private String threadDump() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Files.writeString(log, "$ " + jcmd + " " + process.pid() + " Thread.print (no exit " + STOP_TIMEOUT.toSeconds()
+          + " s after SIGTERM)\n", StandardOpenOption.APPEND);
+      Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+        dump.destroyForcibly();
+        return "jcmd did not answer in 30 s";
+      }
+      return dump.exitValue() == 0 ? "thread dump appended to the log" : "jcmd exited " + dump.exitValue();
+    } catch (IOException e) {
+      return "no thread dump: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "no thread dump: interrupted";
+    }
   }
 
   /**
