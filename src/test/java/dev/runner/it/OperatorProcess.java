@@ -62,8 +62,13 @@ public final class OperatorProcess {
    * as the leader (the Lease is then held through the chart's Role).
    */
   public static OperatorProcess start(RealApiServer server, Path log, String identity) {
+    String cds = "-XX:SharedArchiveFile=" + classArchive(server);
+    return start(server, log, identity, cds, List.of());
+  }
+
+  private static OperatorProcess start(RealApiServer server, Path log, String identity, String cds, List<String> extra) {
     for (int attempt = 1; ; attempt++) {
-      OperatorProcess operator = launch(server, log, identity);
+      OperatorProcess operator = launch(server, log, identity, cds, extra);
       boolean leading = false;
       try {
         operator.awaitLeading();
@@ -86,22 +91,50 @@ public final class OperatorProcess {
     }
   }
 
-  private static OperatorProcess launch(RealApiServer server, Path log, String identity) {
+  /**
+   * Class-data sharing: the processes map the classes an operator loaded (about a second less per
+   * start on a loaded 2-core machine). Per server run, so never stale. The archive is dumped by a
+   * process of its own, started and stopped once before the first one a test starts: a JVM writes it
+   * when it exits, which took 32 s after SIGTERM at load 22, and no stop a test times may include that.
+   */
+  private static synchronized Path classArchive(RealApiServer server) {
+    Path archive = server.workDir().resolve("operator-classes.jsa");
+    if (!Files.isRegularFile(archive)) {
+      Path log = server.workDir().resolve("operator-classes.log");
+      // Watching a namespace nobody uses: it loads the classes of a run and touches no test's groups.
+      OperatorProcess dumper = start(server, log, "it-class-archive", "-XX:ArchiveClassesAtExit=" + archive,
+          List.of("--namespaces", "it-class-archive"));
+      dumper.process.destroy();
+      try {
+        if (!dumper.process.waitFor(120, TimeUnit.SECONDS)) {
+          dumper.process.destroyForcibly();
+          throw new AssertionError("the process that dumps the class archive did not exit in 120 s; log " + log);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        dumper.process.destroyForcibly();
+        throw new IllegalStateException(e);
+      }
+      if (!Files.isRegularFile(archive)) {
+        throw new AssertionError("no class archive at " + archive + " after its process exited; log " + log);
+      }
+    }
+    return archive;
+  }
+
+  private static OperatorProcess launch(RealApiServer server, Path log, String identity, String cds, List<String> extra) {
     Path kubeconfig = OperatorAccount.kubeconfig(server, log.resolveSibling(log.getFileName() + ".kubeconfig"));
     int port = freePort();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    // Class-data sharing: the first process of the run dumps the classes it loaded, later ones map
-    // them (about a second less per start on a loaded 2-core machine). Per server run, so never stale.
-    Path archive = server.workDir().resolve("operator-classes.jsa");
-    String cds = Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
-    List<String> command = List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", cds, "-Xlog:cds*=off",
-        "-jar", jar().toString(), "run",
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", cds,
+        "-Xlog:cds*=off", "-jar", jar().toString(), "run",
         "--kubeconfig", kubeconfig.toString(),
         "--leader-election=true",
         "--leader-election-namespace", OperatorAccount.NAMESPACE,
         "--leader-election-lease", OperatorAccount.LEASE,
         "--leader-election-identity", identity,
-        "--port", Integer.toString(port));
+        "--port", Integer.toString(port)));
+    command.addAll(extra);
     OperatorProcess operator;
     try {
       Files.createDirectories(log.getParent());
