@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import java.io.File;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class OperatorLifecycle {
   private static final Logger log = LoggerFactory.getLogger(OperatorLifecycle.class);
+  /**
+   * How long JOSDK gets to stop the controllers: in-flight reconciles up to 10 s (the reconciliation
+   * termination timeout {@code RunnerOperator} sets), then the informers and the elector.
+   */
+  static final Duration CONTROLLERS_STOP = Duration.ofSeconds(15);
+  /** How long giving the Lease up may take: a get and an update, each answered within 2 s or given up. */
+  static final Duration LEASE_RELEASE = Duration.ofSeconds(5);
+  private static final Duration LEASE_REQUEST_TIMEOUT = Duration.ofSeconds(2);
+  /**
+   * The longest a stop takes: the two steps above, then closing the port and the client (no
+   * requests). Under Kubernetes' default grace period of 30 s, which the Helm chart keeps.
+   */
+  public static final Duration STOP_BUDGET = CONTROLLERS_STOP.plus(LEASE_RELEASE).plusSeconds(5);
 
   /**
    * What {@link #run} needs, the command line's defaults already applied.
@@ -126,7 +140,9 @@ public final class OperatorLifecycle {
    * Stops reconciling (JOSDK stops the controllers and the elector), releases the Lease if this
    * replica held it ({@link LeaseRelease}: JOSDK 5.2.3 does not), then the HTTP port and the client.
    * What SIGTERM does; safe to call from any thread and more than once: later calls wait for the
-   * first to finish.
+   * first to finish. Bounded: each step that talks to the API server has a deadline
+   * ({@link #CONTROLLERS_STOP}, {@link #LEASE_RELEASE}), so the whole stop ends within
+   * {@link #STOP_BUDGET} however the API server behaves.
    */
   public void shutdown() {
     if (!stopping.compareAndSet(false, true)) {
@@ -136,20 +152,21 @@ public final class OperatorLifecycle {
     log.info("Stopping runner-operator");
     boolean wasLeader = leader;
     try {
-      if (operator != null) {
-        operator.close();
+      RunnerOperator op = operator;
+      boolean controllersStopped = op == null || BoundedStep.run("stopping the controllers", CONTROLLERS_STOP, op::close);
+      leading(false);
+      LeaderElectionConfiguration le = election;
+      if (wasLeader && le != null && client != null) {
+        if (controllersStopped) {
+          releaseLease(le);
+        } else {
+          // A reconcile may still be writing: the standby must not take over before this process is gone.
+          log.warn("Leaving the lease {}/{} to expire: the controllers had not stopped",
+              le.getLeaseNamespace().orElse(null), le.getLeaseName());
+        }
       }
-    } catch (RuntimeException e) {
-      log.warn("Error while stopping the operator: {}", e.toString());
-    }
-    leading(false);
-    LeaderElectionConfiguration le = election;
-    if (wasLeader && le != null && client != null) {
-      String namespace = le.getLeaseNamespace().orElse(null);
-      String id = le.getIdentity().orElse(null);
-      if (LeaseRelease.release(client, namespace, le.getLeaseName(), id)) {
-        log.info("Released the lease {}/{}", namespace, le.getLeaseName());
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (http != null) {
       http.close();
@@ -165,9 +182,20 @@ public final class OperatorLifecycle {
     stopped.countDown();
   }
 
+  private void releaseLease(LeaderElectionConfiguration le) throws InterruptedException {
+    String namespace = le.getLeaseNamespace().orElse(null);
+    String id = le.getIdentity().orElse(null);
+    AtomicBoolean released = new AtomicBoolean();
+    BoundedStep.run("releasing the lease", LEASE_RELEASE,
+        () -> released.set(LeaseRelease.release(client, namespace, le.getLeaseName(), id, LEASE_REQUEST_TIMEOUT)));
+    if (released.get()) {
+      log.info("Released the lease {}/{}", namespace, le.getLeaseName());
+    }
+  }
+
   private void awaitQuietly() {
     try {
-      stopped.await(60, TimeUnit.SECONDS);
+      stopped.await(STOP_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.operator.OperatorLifecycle;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
@@ -13,10 +14,13 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,8 +73,12 @@ class RunCommandTest {
   }
 
   Running run(String... args) throws InterruptedException {
+    return run(cluster.kubeconfig, args);
+  }
+
+  Running run(Path kubeconfig, String... args) throws InterruptedException {
     RunCommand command = new RunCommand(Map.of("POD_NAMESPACE", "test")::get, false, () -> leadershipLost.set(true));
-    List<String> all = new ArrayList<>(List.of("--kubeconfig", cluster.kubeconfig.toString(), "--port", "0",
+    List<String> all = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString(), "--port", "0",
         "--log-level", System.getProperty("run.log", "warn")));
     all.addAll(List.of(args));
     CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -245,6 +253,60 @@ class RunCommandTest {
     b.command().shutdown();
     assertThat(b.exit().get(30, TimeUnit.SECONDS)).isZero();
     assertThat(leadershipLost).as("a stop is not a lost lease").isFalse();
+  }
+
+  /**
+   * The API server gone silent when SIGTERM comes (a partition, a server stuck in its restart: the
+   * port takes connections and never answers): the stop still ends within its budget, under the
+   * chart's grace period (30 s). Unbounded, fabric8 gave the Lease's get 11 attempts of up to 15 s.
+   */
+  @Test
+  void aStopWithTheApiServerSilentEndsWithinItsBudget() throws Exception {
+    grantLeaseRules("runner-operator", "get", "update", "patch");
+    Running r = run("--leader-election=true", "--leader-election-identity", "operator-a");
+    await().atMost(Duration.ofSeconds(30)).until(() -> r.command().isLeader());
+    int port = cluster.server.getPort();
+    cluster.close();
+    try (ServerSocket silent = new ServerSocket(port)) {
+      assertStopsWithinTheBudget(r);
+    }
+  }
+
+  /** SIGTERM's stop of {@code r}: exit 0 within {@link OperatorLifecycle#STOP_BUDGET}. */
+  void assertStopsWithinTheBudget(Running r) throws Exception {
+    long start = System.nanoTime();
+    r.command().shutdown();
+    assertThat(r.exit().get(60, TimeUnit.SECONDS)).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(OperatorLifecycle.STOP_BUDGET);
+  }
+
+  /**
+   * SIGTERM while the operator is still starting (its informers cannot list: the API server takes
+   * connections and never answers): the process exits 0 within the stop's budget, not when JOSDK's
+   * start gives up.
+   */
+  @Test
+  void aStopWhileStartingAgainstAServerThatNeverAnswersEndsWithinTheGracePeriod() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Path kubeconfig = dir.resolve("silent-kubeconfig");
+      Files.writeString(kubeconfig, """
+          apiVersion: v1
+          kind: Config
+          clusters:
+          - name: silent
+            cluster: {server: "http://127.0.0.1:%d"}
+          users:
+          - name: silent
+            user: {token: t}
+          contexts:
+          - name: silent
+            context: {cluster: silent, user: silent, namespace: test}
+          current-context: silent
+          """.formatted(silent.getLocalPort()));
+      Running r = run(kubeconfig, "--leader-election=false", "--namespaces", "test");
+      await("the start under way").atMost(Duration.ofSeconds(10)).until(() -> get(r, "/readyz").body().startsWith("starting"));
+      assertStopsWithinTheBudget(r);
+    }
   }
 
   @Test

@@ -62,10 +62,17 @@ public final class OperatorProcess {
    * as the leader (the Lease is then held through the chart's Role).
    */
   public static OperatorProcess start(RealApiServer server, Path log, String identity) {
+    String cds = "-XX:SharedArchiveFile=" + classArchive(server);
+    return start(server, log, identity, cds, List.of());
+  }
+
+  private static OperatorProcess start(RealApiServer server, Path log, String identity, String cds, List<String> extra) {
     for (int attempt = 1; ; attempt++) {
-      OperatorProcess operator = launch(server, log, identity);
+      OperatorProcess operator = launch(server, log, identity, cds, extra);
+      boolean leading = false;
       try {
         operator.awaitLeading();
+        leading = true;
         return operator;
       } catch (AssertionError e) {
         // The free port was taken between the probe and the bind (other processes share the
@@ -74,26 +81,60 @@ public final class OperatorProcess {
           continue;
         }
         throw e;
+      } finally {
+        // A start that failed or was interrupted (the caller's thread stopped) leaves no process behind.
+        // (SIGKILL is sent even on an interrupted thread; the process is gone within moments.)
+        if (!leading) {
+          operator.process.destroyForcibly();
+        }
       }
     }
   }
 
-  private static OperatorProcess launch(RealApiServer server, Path log, String identity) {
+  /**
+   * Class-data sharing: the processes map the classes an operator loaded (about a second less per
+   * start on a loaded 2-core machine). Per server run, so never stale. The archive is dumped by a
+   * process of its own, started and stopped once before the first one a test starts: a JVM writes it
+   * when it exits, which took 32 s after SIGTERM at load 22, and no stop a test times may include that.
+   */
+  private static synchronized Path classArchive(RealApiServer server) {
+    Path archive = server.workDir().resolve("operator-classes.jsa");
+    if (!Files.isRegularFile(archive)) {
+      Path log = server.workDir().resolve("operator-classes.log");
+      // Watching a namespace nobody uses: it loads the classes of a run and touches no test's groups.
+      OperatorProcess dumper = start(server, log, "it-class-archive", "-XX:ArchiveClassesAtExit=" + archive,
+          List.of("--namespaces", "it-class-archive"));
+      dumper.process.destroy();
+      try {
+        if (!dumper.process.waitFor(120, TimeUnit.SECONDS)) {
+          dumper.process.destroyForcibly();
+          throw new AssertionError("the process that dumps the class archive did not exit in 120 s; log " + log);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        dumper.process.destroyForcibly();
+        throw new IllegalStateException(e);
+      }
+      if (!Files.isRegularFile(archive)) {
+        throw new AssertionError("no class archive at " + archive + " after its process exited; log " + log);
+      }
+    }
+    return archive;
+  }
+
+  private static OperatorProcess launch(RealApiServer server, Path log, String identity, String cds, List<String> extra) {
     Path kubeconfig = OperatorAccount.kubeconfig(server, log.resolveSibling(log.getFileName() + ".kubeconfig"));
     int port = freePort();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    // Class-data sharing: the first process of the run dumps the classes it loaded, later ones map
-    // them (about a second less per start on a loaded 2-core machine). Per server run, so never stale.
-    Path archive = server.workDir().resolve("operator-classes.jsa");
-    String cds = Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
-    List<String> command = List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", cds, "-Xlog:cds*=off",
-        "-jar", jar().toString(), "run",
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", cds,
+        "-Xlog:cds*=off", "-jar", jar().toString(), "run",
         "--kubeconfig", kubeconfig.toString(),
         "--leader-election=true",
         "--leader-election-namespace", OperatorAccount.NAMESPACE,
         "--leader-election-lease", OperatorAccount.LEASE,
         "--leader-election-identity", identity,
-        "--port", Integer.toString(port));
+        "--port", Integer.toString(port)));
+    command.addAll(extra);
     OperatorProcess operator;
     try {
       Files.createDirectories(log.getParent());
@@ -150,14 +191,18 @@ public final class OperatorProcess {
     }
   }
 
-  /** SIGTERM, then the exit code (waits up to 30 s, then kills it and fails). */
+  /**
+   * SIGTERM, then the exit code. Waits up to 30 s; then it appends a thread dump of the process to
+   * its log ({@code jcmd <pid> Thread.print}), kills it and fails.
+   */
   public int stop() {
     process.destroy(); // SIGTERM
     try {
       if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        String dump = threadDump();
         process.destroyForcibly();
         throw new AssertionError("the operator did not stop within " + STOP_TIMEOUT.toSeconds()
-            + " s of SIGTERM; log " + log + ":\n" + tail());
+            + " s of SIGTERM (" + dump + "); log " + log + ":\n" + tail());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -171,6 +216,49 @@ public final class OperatorProcess {
       }
     }
     return process.exitValue();
+  }
+
+  /** {@code jcmd <pid> Thread.print} appended to the log; says where the dump went, or why there is none. */
+  private String threadDump() {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Files.writeString(log, "$ " + jcmd + " " + process.pid() + " Thread.print (no exit " + STOP_TIMEOUT.toSeconds()
+          + " s after SIGTERM)\n", StandardOpenOption.APPEND);
+      Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+        dump.destroyForcibly();
+        return "jcmd did not answer in 30 s";
+      }
+      return dump.exitValue() == 0 ? "thread dump appended to the log" : "jcmd exited " + dump.exitValue();
+    } catch (IOException e) {
+      return "no thread dump: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "no thread dump: interrupted";
+    }
+  }
+
+  /**
+   * SIGKILL ({@link Process#destroyForcibly()} on Linux): no shutdown hook, no Lease released, no
+   * request finished; waits until the process is gone.
+   */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new AssertionError("the operator did not die within " + STOP_TIMEOUT.toSeconds() + " s of SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(killOnExit);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs anyway
+      }
+    }
   }
 
   /** Lines of the log that report an answer 403 (Forbidden) from the API server. */
@@ -202,6 +290,10 @@ public final class OperatorProcess {
 
   public Path log() {
     return log;
+  }
+
+  public boolean alive() {
+    return process.isAlive();
   }
 
   public long pid() {

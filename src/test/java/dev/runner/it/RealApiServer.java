@@ -57,6 +57,8 @@ public final class RealApiServer implements AutoCloseable {
   private final Path kubeconfig;
   private final KubernetesClient client;
   private volatile boolean closed;
+  /** The kube-apiserver {@link #restartApiServer} started, once it has been restarted. */
+  private Process restartedApiServer;
 
   private RealApiServer(KubeAPIServer server, Path workDir, Path binaries, Path kubeconfig) {
     this.server = server;
@@ -234,6 +236,51 @@ public final class RealApiServer implements AutoCloseable {
     return new Kubectl(kubectlBinary(), kubeconfig).run(stdin, args);
   }
 
+  /**
+   * Stops kube-apiserver (SIGKILL, as kube-api-test stops it) and starts it again with the same
+   * command line (same port, certificates and etcd), keeping etcd and its data; returns once it
+   * answers again. kube-api-test 7.5.2 has no restart of its own and stops etcd as well when its API
+   * server process ends unexpectedly, so this stops that process through kube-api-test's own
+   * {@code stopApiServer} (reached by reflection: the field is private) and owns the new one.
+   */
+  public synchronized void restartApiServer() {
+    Process old = restartedApiServer;
+    try {
+      var field = KubeAPIServer.class.getDeclaredField("kubeApiServerProcess");
+      field.setAccessible(true);
+      var apiServer = (io.fabric8.kubeapitest.process.KubeAPIServerProcess) field.get(server);
+      if (old == null) {
+        var process = io.fabric8.kubeapitest.process.KubeAPIServerProcess.class.getDeclaredField("apiServerProcess");
+        process.setAccessible(true);
+        old = (Process) process.get(apiServer);
+      }
+      List<String> command = new ArrayList<>();
+      command.add(old.info().command().orElseThrow());
+      command.addAll(List.of(old.info().arguments().orElseThrow()));
+      if (restartedApiServer == null) {
+        apiServer.stopApiServer(); // marks it stopped first: its exit stops nothing else
+      } else {
+        old.destroyForcibly().waitFor();
+      }
+      log.info("kube-apiserver stopped; starting it again on the same etcd");
+      long started = System.nanoTime();
+      restartedApiServer = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("kube-apiserver-restarted.log").toFile()))
+          .start();
+      ControlPlane.record(restartedApiServer.toHandle());
+      // Ready, not only listening: it answers before its RBAC cache is filled (a 403 meanwhile).
+      org.awaitility.Awaitility.await("kube-apiserver ready after its restart").atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+          .until(() -> kubectl("get", "--raw", "/readyz").ok());
+      log.info("kube-apiserver ready again in {} ms", (System.nanoTime() - started) / 1_000_000);
+    } catch (ReflectiveOperationException | IOException e) {
+      throw new IllegalStateException("cannot restart kube-apiserver", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public synchronized void close() {
     if (closed) {
@@ -246,6 +293,9 @@ public final class RealApiServer implements AutoCloseable {
       }
     } finally {
       client.close();
+      if (restartedApiServer != null) {
+        restartedApiServer.destroyForcibly();
+      }
       server.stop();
     }
   }
