@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runner.api.RestartConfig;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.ServicePhase;
+import dev.runner.api.WorkloadKind;
 import dev.runner.core.Action;
 import dev.runner.core.Decision;
 import dev.runner.core.GroupPlan;
@@ -77,7 +78,7 @@ class InvariantsTest {
     assertCaught(Invariants.Name.START_GATED, rewriting((o, d) -> {
       List<Action> actions = new ArrayList<>(d.actions());
       d.status().getServices().forEach((service, s) -> {
-        if (s.getPhase() == ServicePhase.Waiting && !SimOperator.deployments(o).containsKey(service) && !o.foreign().contains(service)
+        if (s.getPhase() == ServicePhase.Waiting && !o.workloads().containsKey(service) && !o.foreign().contains(service)
             && actions.stream().noneMatch(a -> a.service().equals(service))) {
           actions.add(new Action.Create(service, 1));
         }
@@ -93,7 +94,7 @@ class InvariantsTest {
         return d;
       }
       List<Action> actions = new ArrayList<>();
-      SimOperator.deployments(o).forEach((service, deployment) -> actions.add(deployment.getSpec().getReplicas() > 0
+      o.workloads().forEach((service, w) -> actions.add(w.replicas() != null && w.replicas() > 0 && w.kind() != WorkloadKind.Job
           ? new Action.Scale(service, 0) : new Action.Delete(service)));
       return withActions(d, actions);
     }));
