@@ -28,7 +28,25 @@ class SimulationTest {
   /** A run stops after this many failing worlds ({@code -Dsim.failures=N}; 3 by default). */
   private static final int FAILURES_MAX = Integer.getInteger("sim.failures", 3);
   /** With {@code -Dsim.worlds} above this, a line of progress every this many worlds. */
-  private static final int PROGRESS_EVERY = 1000;
+  private static final int PROGRESS_EVERY = Integer.getInteger("sim.progress", 1000);
+
+  /**
+   * Prints a line, and appends it to the file {@code -Dsim.log} names, if any, at once (surefire
+   * buffers a test's output: a long soak's progress can be followed there, and is not lost when
+   * the soak is stopped).
+   */
+  private static void print(String line) {
+    System.out.println(line);
+    String log = System.getProperty("sim.log");
+    if (log != null) {
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(log), line + System.lineSeparator(),
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
 
   /** What one world gave: its reconciles and, when it broke an invariant, the report of its shortest sequence. */
   private record World(long seed, int reconciles, Optional<String> failure) {}
@@ -54,8 +72,8 @@ class SimulationTest {
     String from = System.getProperty("sim.base", String.valueOf(DEFAULT_BASE));
     long base = replay != null ? Long.parseLong(replay)
         : "random".equals(from) ? new SplittableRandom().nextLong() : Long.parseLong(from);
-    System.out.printf("simulation: %d world(s) from seed %d on %d thread(s) (replay one: -Dsim.seed=<seed>; these: -Dsim.base=%d)%n",
-        worlds, base, threads, base);
+    print(String.format("simulation: %d world(s) from seed %d on %d thread(s) (replay one: -Dsim.seed=<seed>; these: -Dsim.base=%d)",
+        worlds, base, threads, base));
     long started = System.nanoTime();
     List<String> failures = new ArrayList<>();
     long reconciles = 0;
@@ -78,12 +96,12 @@ class SimulationTest {
         done++;
         reconciles += world.reconciles();
         world.failure().ifPresent(report -> {
-          System.out.println(report);
+          print(report);
           failures.add(report);
         });
         if (worlds > PROGRESS_EVERY && done % PROGRESS_EVERY == 0) {
-          System.out.printf("simulation: %d of %d world(s) (to seed %d), %d reconciles, %d failing, %.1f s%n", done, worlds,
-              world.seed(), reconciles, failures.size(), (System.nanoTime() - started) / 1e9);
+          print(String.format("simulation: %d of %d world(s) (to seed %d), %d reconciles, %d failing, %.1f s", done, worlds,
+              world.seed(), reconciles, failures.size(), (System.nanoTime() - started) / 1e9));
         }
       }
     } finally {
@@ -91,7 +109,7 @@ class SimulationTest {
         pool.shutdownNow();
       }
     }
-    System.out.printf("simulation: %d world(s), %d reconciles, %.1f s%n", done, reconciles, (System.nanoTime() - started) / 1e9);
+    print(String.format("simulation: %d world(s), %d reconciles, %.1f s", done, reconciles, (System.nanoTime() - started) / 1e9));
     assertThat(failures).as("worlds that broke an invariant").isEmpty();
   }
 }
