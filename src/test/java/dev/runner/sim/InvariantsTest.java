@@ -267,25 +267,12 @@ class InvariantsTest {
 
   @Test
   void dataKeptCatchesAShellThatDeletesTheClaimsWithTheStatefulSet() {
-    assertCaught(Invariants.Name.DATA_KEPT, supervisor -> new SimOperator.Decider() {
-      @Override
-      public Decision decide(Observed observed) {
-        return supervisor.decide(observed);
+    assertCaught(Invariants.Name.DATA_KEPT, supervisor -> SimWorld.real(supervisor, (cluster, action) -> {
+      if (action instanceof Action.Delete) {
+        String name = SimCluster.deploymentName(action.service());
+        cluster.claims.values().removeIf(claim -> claim.statefulSet().equals(name));
       }
-
-      @Override
-      public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
-        return supervisor.refused(observed, decision, refusals);
-      }
-
-      @Override
-      public void afterWrite(SimCluster cluster, Action action) {
-        if (action instanceof Action.Delete) {
-          String name = SimCluster.deploymentName(action.service());
-          cluster.claims.values().removeIf(claim -> claim.statefulSet().equals(name));
-        }
-      }
-    });
+    }));
   }
 
   /** The group's first service started, its pod failing while the delete of its Job fails (so the Job controller marks it Failed). */

@@ -41,6 +41,11 @@ final class SimWorld {
   }
 
   static SimOperator.Decider real(Supervisor supervisor) {
+    return real(supervisor, (cluster, action) -> { });
+  }
+
+  /** The real Supervisor in a shell that also does {@code afterWrite} after each write it makes (a mutant of the shell). */
+  static SimOperator.Decider real(Supervisor supervisor, java.util.function.BiConsumer<SimCluster, dev.runner.core.Action> afterWrite) {
     return new SimOperator.Decider() {
       @Override
       public Decision decide(Observed observed) {
@@ -50,6 +55,11 @@ final class SimWorld {
       @Override
       public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
         return supervisor.refused(observed, decision, refusals);
+      }
+
+      @Override
+      public void afterWrite(SimCluster cluster, dev.runner.core.Action action) {
+        afterWrite.accept(cluster, action);
       }
     };
   }
