@@ -266,7 +266,9 @@ final class Invariants {
       int pods = blocking.getOrDefault(dependent, List.of()).size();
       // On deletion a Deployment goes after its dependents' (gone); on a removal, after its
       // dependents that stay in the spec are stopped (scaled to 0, no pods).
-      boolean gone = action instanceof Action.Delete && (seen.deleting() || !plan.services().containsKey(dependent));
+      // A Delete that stops a Job (suspend) is a stop like a scale to 0: its dependents need only be stopped.
+      boolean removal = seen.deleting() || !plan.services().containsKey(service);
+      boolean gone = action instanceof Action.Delete && removal && (seen.deleting() || !plan.services().containsKey(dependent));
       boolean stopped = gone ? d == null && pods == 0 : replicas == 0 && pods == 0;
       check(stopped, Name.STOP_ORDERED, action + " while its dependent " + dependent + " still has "
           + (d == null ? "no workload" : "a " + d.kind() + " of " + replicas + " replicas") + " and " + pods + " pod(s)"
