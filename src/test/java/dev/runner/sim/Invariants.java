@@ -266,8 +266,11 @@ final class Invariants {
       int pods = blocking.getOrDefault(dependent, List.of()).size();
       // On deletion a Deployment goes after its dependents' (gone); on a removal, after its
       // dependents that stay in the spec are stopped (scaled to 0, no pods).
-      // A Delete that stops a Job (suspend) is a stop like a scale to 0: its dependents need only be stopped.
-      boolean removal = seen.deleting() || !plan.services().containsKey(service);
+      // A Delete of a running Job (on suspend, deletion or removal) is its stop, like a scale to 0:
+      // its dependents need only be stopped. A finished Job's is a deletion, after its dependents'.
+      Workload deleted = seen.workloads().get(service);
+      boolean jobStop = deleted != null && deleted.kind() == WorkloadKind.Job && deleted.replicas() != null && deleted.replicas() > 0;
+      boolean removal = (seen.deleting() || !plan.services().containsKey(service)) && !jobStop;
       boolean gone = action instanceof Action.Delete && removal && (seen.deleting() || !plan.services().containsKey(dependent));
       boolean stopped = gone ? d == null && pods == 0 : replicas == 0 && pods == 0;
       check(stopped, Name.STOP_ORDERED, action + " while its dependent " + dependent + " still has "
