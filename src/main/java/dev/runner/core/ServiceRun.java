@@ -245,13 +245,21 @@ final class ServiceRun {
   private void restartNow(Map<String, ServiceStatus> statuses, boolean templateChanged) {
     status.setRestarts(0);
     status.setPhase(ServicePhase.Stopped);
-    if (workload != null && !blocking.isEmpty()) {
-      // Its old pods are still stopping: the start waits for them, as a restart after backoff does.
-      ensureReplicas(0);
+    boolean jobRuns = job && workload != null && !workload.scaledDown();
+    if (workload != null && (!blocking.isEmpty() || jobRuns)) {
+      // Its old pods are still stopping (or its old Job, still seen running, is still to go): the
+      // start waits for them, as a restart after backoff does. A Job goes first whatever it asks for
+      // (a finished one asks for no pods, yet must be deleted to run anew).
+      if (job) {
+        deleteJob();
+      } else {
+        ensureReplicas(0);
+      }
       status.setPhase(ServicePhase.BackingOff);
       status.setNextRestartAt(Times.format(now));
       status.setReason(ServiceReason.RestartStopping);
-      status.setError("restarting: waiting for " + blocking.size() + " pod(s) to terminate");
+      status.setError(blocking.isEmpty() ? "restarting: waiting for the previous Job to be deleted"
+          : "restarting: waiting for " + blocking.size() + " pod(s) to terminate");
       status.setHealthy(false);
       return;
     }

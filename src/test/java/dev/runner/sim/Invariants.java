@@ -13,8 +13,14 @@ import dev.runner.core.Observed;
 import dev.runner.core.Pods;
 import dev.runner.core.TemplateHash;
 import dev.runner.core.Times;
+import dev.runner.api.WorkloadKind;
+import dev.runner.core.Workload;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,7 +52,7 @@ final class Invariants {
     BACKOFF_RESPECTED,
     /** Never more restarts than maxRetries. */
     MAX_RETRIES,
-    /** Nothing written to a Deployment the group does not own. */
+    /** Nothing written to a workload the group does not own. */
     FOREIGN_UNTOUCHED,
     /** The finalizer removed only when no Deployment of the group is left and no pod is seen. */
     FINALIZER_LAST,
@@ -57,7 +63,15 @@ final class Invariants {
     /** The decision never throws, whatever it is given. */
     NO_CRASH,
     /** Once the faults stop, the group reaches its end state within a bounded number of steps. */
-    LIVENESS
+    LIVENESS,
+    /** A Completed service (a Job that succeeded) is a met dependency: nothing waits for it. */
+    COMPLETED_MEETS_DEPENDENCY,
+    /** A Job that succeeded is not created again unless its own restart annotation (or a new template) asks. */
+    JOB_NOT_RERUN,
+    /** No claim deleted but by the StatefulSet controller, and only as the service's retention policy says. */
+    DATA_KEPT,
+    /** A Job's restarts: one per failed Job, whichever of its pod's exit and its Failed condition the operator saw. */
+    JOB_RESTART_COUNT
   }
 
   /** An invariant that broke. */
@@ -72,6 +86,14 @@ final class Invariants {
 
   /** Termination keys that have appeared in a written countedExits, per service: each counts at most once. */
   private final Map<String, Set<String>> consumed = new HashMap<>();
+  /** The Jobs (by uid) whose failure a restart was counted for, per service: one restart each. */
+  private final Map<String, Set<String>> chargedJobs = new HashMap<>();
+  /** A Job service whose status said Completed: the template hash it completed with and its restart annotation then. */
+  private final Map<String, List<String>> succeeded = new HashMap<>();
+  /** The retention policy the user gave each StatefulSet service (an empty one: unset). */
+  private final Map<String, StatefulSetPersistentVolumeClaimRetentionPolicy> policies = new HashMap<>();
+  /** The claim deletions judged so far. */
+  private int claimDeletionsSeen;
   private Decision last;
 
   Decision lastDecision() {
@@ -93,14 +115,21 @@ final class Invariants {
     boolean teardown = seen.deleting() || suspend;
     check(plan.valid() || teardown || r.decision().actions().isEmpty(), Name.INVALID_CHANGES_NOTHING,
         "the spec is invalid (" + plan.errors() + ") and the decision still acts: " + r.decision().actions());
+    world.cluster.spec.getServices().stream().filter(s -> s.kind() == WorkloadKind.StatefulSet).forEach(s ->
+        policies.putIfAbsent(s.getName(), s.getPersistentVolumeClaimRetentionPolicy() == null
+            ? new StatefulSetPersistentVolumeClaimRetentionPolicy() : s.getPersistentVolumeClaimRetentionPolicy()));
     for (Action action : r.applied()) {
       String service = action.service();
       String name = SimCluster.deploymentName(service);
-      Deployment before = r.before().get(name);
+      HasMetadata before = r.before().get(name);
       check(action instanceof Action.Create || before == null || SimCluster.owned(before), Name.FOREIGN_UNTOUCHED,
-          action + " was written to Deployment " + name + ", which the group does not own");
-      Deployment observed = SimOperator.deployments(seen).get(service);
-      int observedReplicas = observed == null || observed.getSpec().getReplicas() == null ? 0 : observed.getSpec().getReplicas();
+          action + " was written to " + (before == null ? "" : before.getKind() + " ") + name + ", which the group does not own");
+      Workload observed = seen.workloads().get(service);
+      int observedReplicas = observed == null || observed.replicas() == null ? 0 : observed.replicas();
+      if (action instanceof Action.Create && plan.services().containsKey(service)
+          && plan.services().get(service).spec().kind() == WorkloadKind.Job) {
+        jobNotRerun(r, service);
+      }
       boolean start = action instanceof Action.Create create ? create.replicas() > 0
           : action instanceof Action.Scale scale ? scale.replicas() > 0 && observedReplicas == 0
           : action instanceof Action.Update update && update.replicas() > 0 && observedReplicas == 0;
@@ -114,6 +143,9 @@ final class Invariants {
       }
     }
     restartCount(world, r, now);
+    completedMeetsDependency(r);
+    dataKept(world);
+    recordSuccesses(r);
     if (r.finalizerRemoved()) {
       check(r.leftAtRemoval().isEmpty(), Name.FINALIZER_LAST, "the finalizer was removed while the cluster still holds "
           + r.leftAtRemoval());
@@ -140,26 +172,53 @@ final class Invariants {
     }
   }
 
-  /** Why a dependency is not healthy in what the operator saw, or empty: all its replicas updated and available, or Completed. */
+  /** Why a dependency is not healthy in what the operator saw, or empty: healthy by its kind's rules, or Completed. */
   static Optional<String> unhealthy(Observed seen, GroupPlan plan, String dep, RunnerGroupStatus decided) {
-    Deployment d = SimOperator.deployments(seen).get(dep);
+    Workload w = seen.workloads().get(dep);
     ServiceStatus status = decided.getServices().get(dep);
-    int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
     if (status != null && status.getPhase() == ServicePhase.Completed) {
-      return Optional.empty(); // it exited 0: met, whatever someone does to its replica count meanwhile
+      return Optional.empty(); // it exited 0 (a Job: completed): met, whatever someone does to its replica count meanwhile
     }
-    if (d == null) {
-      return Optional.of("it has no Deployment");
+    return notHealthy(w == null ? null : w.object(), plan.services().get(dep).replicas());
+  }
+
+  /**
+   * Why the workload is not healthy, judged here by the rules of its kind (not by the core's
+   * code), or empty: a Deployment's generation observed and all its replicas updated and available;
+   * a StatefulSet's generation observed, all its replicas ready and updated, its rollout over
+   * (currentRevision is updateRevision); a Job completed.
+   */
+  static Optional<String> notHealthy(HasMetadata w, int want) {
+    if (w == null) {
+      return Optional.of("it has no workload");
     }
-    int want = plan.services().get(dep).replicas();
+    if (w instanceof Job job) {
+      return SimCluster.complete(job) ? Optional.empty() : Optional.of("its Job has not completed");
+    }
+    long generation = w.getMetadata().getGeneration();
+    if (w instanceof StatefulSet set) {
+      var s = set.getStatus();
+      if (s == null || s.getObservedGeneration() == null || s.getObservedGeneration() < generation) {
+        return Optional.of("its StatefulSet's generation " + generation + " is not observed yet");
+      }
+      int ready = s.getReadyReplicas() == null ? 0 : s.getReadyReplicas();
+      int updated = s.getUpdatedReplicas() == null ? 0 : s.getUpdatedReplicas();
+      if (ready < want || updated < want || !Objects.equals(s.getCurrentRevision(), s.getUpdateRevision())) {
+        return Optional.of(ready + "/" + want + " replicas ready, " + updated + " updated, revision " + s.getCurrentRevision()
+            + " of " + s.getUpdateRevision() + " (spec.replicas " + set.getSpec().getReplicas() + ")");
+      }
+      return Optional.empty();
+    }
+    Deployment d = (Deployment) w;
     var s = d.getStatus();
-    if (s == null || s.getObservedGeneration() == null || s.getObservedGeneration() < d.getMetadata().getGeneration()) {
-      return Optional.of("its Deployment's generation " + d.getMetadata().getGeneration() + " is not observed yet");
+    if (s == null || s.getObservedGeneration() == null || s.getObservedGeneration() < generation) {
+      return Optional.of("its Deployment's generation " + generation + " is not observed yet");
     }
     int updated = s.getUpdatedReplicas() == null ? 0 : s.getUpdatedReplicas();
     int available = s.getAvailableReplicas() == null ? 0 : s.getAvailableReplicas();
     if (updated < want || available < want) {
-      return Optional.of(available + "/" + want + " replicas available, " + updated + " updated (spec.replicas " + replicas + ")");
+      return Optional.of(available + "/" + want + " replicas available, " + updated + " updated (spec.replicas "
+          + d.getSpec().getReplicas() + ")");
     }
     return Optional.empty();
   }
@@ -177,21 +236,17 @@ final class Invariants {
   }
 
   private static boolean templateChanged(SimOperator.Reconcile r, String service) {
-    Deployment d = SimOperator.deployments(r.observed()).get(service);
+    Workload w = r.observed().workloads().get(service);
     GroupPlan.ServicePlan plan = r.decision().plan().services().get(service);
-    return d != null && plan != null && !TemplateHash.of(plan).equals(annotation(d, Names.SPEC_HASH));
-  }
-
-  private static String annotation(Deployment d, String key) {
-    return d.getMetadata().getAnnotations() == null ? null : d.getMetadata().getAnnotations().get(key);
+    return w != null && plan != null && !TemplateHash.of(plan).equals(w.annotation(Names.SPEC_HASH));
   }
 
   private static void stopOrdered(SimOperator.Reconcile r, Action action, Instant now) {
     Observed seen = r.observed();
     String service = action.service();
     Map<String, Set<String>> dependsOn = new TreeMap<>();
-    SimOperator.deployments(seen).forEach((name, d) -> {
-      String value = annotation(d, Names.DEPENDS_ON);
+    seen.workloads().forEach((name, w) -> {
+      String value = w.annotation(Names.DEPENDS_ON);
       if (value != null && !value.isBlank()) {
         dependsOn.computeIfAbsent(name, k -> new TreeSet<>()).addAll(Arrays.asList(value.split(",")));
       }
@@ -206,15 +261,20 @@ final class Invariants {
       if (dependent.equals(service) || !deps.contains(service)) {
         return;
       }
-      Deployment d = SimOperator.deployments(seen).get(dependent);
-      int replicas = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+      Workload d = seen.workloads().get(dependent);
+      int replicas = d == null || d.replicas() == null ? 0 : d.replicas();
       int pods = blocking.getOrDefault(dependent, List.of()).size();
       // On deletion a Deployment goes after its dependents' (gone); on a removal, after its
       // dependents that stay in the spec are stopped (scaled to 0, no pods).
-      boolean gone = action instanceof Action.Delete && (seen.deleting() || !plan.services().containsKey(dependent));
+      // A Delete of a running Job (on suspend, deletion or removal) is its stop, like a scale to 0:
+      // its dependents need only be stopped. A finished Job's is a deletion, after its dependents'.
+      Workload deleted = seen.workloads().get(service);
+      boolean jobStop = deleted != null && deleted.kind() == WorkloadKind.Job && deleted.replicas() != null && deleted.replicas() > 0;
+      boolean removal = (seen.deleting() || !plan.services().containsKey(service)) && !jobStop;
+      boolean gone = action instanceof Action.Delete && removal && (seen.deleting() || !plan.services().containsKey(dependent));
       boolean stopped = gone ? d == null && pods == 0 : replicas == 0 && pods == 0;
       check(stopped, Name.STOP_ORDERED, action + " while its dependent " + dependent + " still has "
-          + (d == null ? "no Deployment" : "a Deployment of " + replicas + " replicas") + " and " + pods + " pod(s)"
+          + (d == null ? "no workload" : "a " + d.kind() + " of " + replicas + " replicas") + " and " + pods + " pod(s)"
           + (seen.deleting() ? " (deleting)" : "") + (Boolean.TRUE.equals(seen.spec().getSuspend()) ? " (suspended)" : ""));
     });
   }
@@ -268,6 +328,9 @@ final class Invariants {
         check(!endings.isEmpty(), Name.RESTART_COUNT, service + ": restart " + is + " counted without a new termination of the "
             + "application (newly counted: " + fresh + ", already counted before: " + counted.size() + ")");
         GroupPlan.ServicePlan plan = r.decision().plan().services().get(service);
+        if (plan != null && plan.spec().kind() == WorkloadKind.Job) {
+          jobRestartCount(world, service, is, fresh);
+        }
         if (plan != null && !plan.restart().unlimited()) {
           check(is <= plan.restart().maxRetries(), Name.MAX_RETRIES, service + ": restart " + is + " of at most "
               + plan.restart().maxRetries());
@@ -306,6 +369,96 @@ final class Invariants {
         + "\n  now " + now);
   }
 
+  // ---- the kinds ----------------------------------------------------------------------------------
+
+  /** No service waits for a service its status just called Completed. */
+  private static void completedMeetsDependency(SimOperator.Reconcile r) {
+    Map<String, ServiceStatus> services = r.decision().status().getServices();
+    services.forEach((service, s) -> {
+      if (s.getPhase() != ServicePhase.Waiting) {
+        return;
+      }
+      for (String dep : s.getWaitingFor()) {
+        ServiceStatus d = services.get(dep);
+        check(d == null || d.getPhase() != ServicePhase.Completed, Name.COMPLETED_MEETS_DEPENDENCY,
+            service + " waits for " + dep + ", which is Completed (" + d.getReason() + "): a completed dependency is met");
+      }
+    });
+  }
+
+  /** A create of a Job service that succeeded: only for its own restart annotation's new value, or a new template. */
+  private void jobNotRerun(SimOperator.Reconcile r, String service) {
+    List<String> success = succeeded.get(service);
+    if (success == null) {
+      return;
+    }
+    String hash = TemplateHash.of(r.decision().plan().services().get(service));
+    String restart = r.observed().serviceRestarts().get(service);
+    check(!hash.equals(success.get(0)) || !Objects.equals(restart, success.get(1)), Name.JOB_NOT_RERUN,
+        "the Job of " + service + " was created again at " + r.observed().now() + " after it had succeeded (Completed), "
+            + "with the same template and no new " + Names.SERVICE_RESTART_PREFIX + service + " (" + restart + ")");
+    succeeded.remove(service);
+  }
+
+  /** A Job service the written status calls Completed: what it completed with. */
+  private void recordSuccesses(SimOperator.Reconcile r) {
+    if (r.statusAfter() == null) {
+      return;
+    }
+    r.statusAfter().getServices().forEach((service, s) -> {
+      GroupPlan.ServicePlan plan = r.decision().plan().services().get(service);
+      if (s.getPhase() != ServicePhase.Completed || plan == null || plan.spec().kind() != WorkloadKind.Job
+          || succeeded.containsKey(service)) {
+        return;
+      }
+      Workload w = r.observed().workloads().get(service);
+      String hash = w != null && w.object() instanceof Job job && SimCluster.complete(job)
+          ? w.annotation(Names.SPEC_HASH) : TemplateHash.of(plan);
+      succeeded.put(service, java.util.Arrays.asList(hash, r.observed().serviceRestarts().get(service)));
+    });
+  }
+
+  /** Every claim gone was deleted by the StatefulSet controller or the garbage collector, as the user's retention policy says. */
+  private void dataKept(SimWorld world) {
+    SimCluster cluster = world.cluster;
+    if (cluster.claimsEver.isEmpty()) {
+      return;
+    }
+    List<SimCluster.ClaimDeleted> deletions = cluster.claimDeletions;
+    for (; claimDeletionsSeen < deletions.size(); claimDeletionsSeen++) {
+      SimCluster.ClaimDeleted deleted = deletions.get(claimDeletionsSeen);
+      StatefulSetPersistentVolumeClaimRetentionPolicy policy = policies.get(deleted.service());
+      String asked = deleted.why() == SimCluster.ClaimDeletion.STATEFULSET_DELETED
+          ? (policy == null ? null : policy.getWhenDeleted()) : (policy == null ? null : policy.getWhenScaled());
+      check("Delete".equals(asked), Name.DATA_KEPT, "claim " + deleted.claim() + " of " + deleted.service() + " was deleted ("
+          + deleted.why() + ") though the service's retention policy says " + policy + ": its data went with it");
+    }
+    Set<String> gone = new TreeSet<>(cluster.claimsEver);
+    gone.removeAll(cluster.claims.keySet());
+    deletions.forEach(d -> gone.remove(d.claim()));
+    check(gone.isEmpty(), Name.DATA_KEPT, "claims " + gone + " were deleted, not by the StatefulSet controller: "
+        + "nothing else may delete a group's data");
+  }
+
+  /** A Job service's restart: charged to Jobs whose failure no restart was counted for before. */
+  private void jobRestartCount(SimWorld world, String service, int restart, List<String> fresh) {
+    Set<String> jobs = new TreeSet<>();
+    fresh.forEach(k -> {
+      String uid = world.cluster.jobOf.get(k);
+      if (uid != null) {
+        jobs.add(uid);
+      }
+    });
+    check(!jobs.isEmpty(), Name.JOB_RESTART_COUNT, service + ": restart " + restart + " of a Job service counted for no "
+        + "failed Job (newly counted: " + fresh + ")");
+    Set<String> charged = chargedJobs.computeIfAbsent(service, k -> new HashSet<>());
+    Set<String> again = new TreeSet<>(jobs);
+    again.retainAll(charged);
+    check(again.isEmpty(), Name.JOB_RESTART_COUNT, service + ": restart " + restart + " counted for Job(s) " + again
+        + ", whose failure a restart was counted for already (newly counted: " + fresh + ")");
+    charged.addAll(jobs);
+  }
+
   // ---- liveness -------------------------------------------------------------------------------------
 
   void liveness(SimWorld world, int rounds) {
@@ -336,8 +489,8 @@ final class Invariants {
     }
     if (Boolean.TRUE.equals(cluster.spec.getSuspend())) {
       List<String> running = new ArrayList<>();
-      cluster.deployments.values().stream().filter(SimCluster::owned)
-          .filter(d -> d.getSpec().getReplicas() != null && d.getSpec().getReplicas() > 0)
+      cluster.workloads.values().stream().filter(SimCluster::owned)
+          .filter(d -> Workload.of(d).replicas() != null && Workload.of(d).replicas() > 0)
           .forEach(d -> running.add(d.getMetadata().getName()));
       return status.getPhase() == GroupPhase.Suspended && running.isEmpty() ? Optional.empty()
           : Optional.of("suspended, phase " + status.getPhase() + ", still scaled up: " + running);
@@ -347,21 +500,27 @@ final class Invariants {
     for (List<String> wave : plan.graph().startWaves()) {
       for (String service : wave) {
         ServiceStatus s = status.getServices().get(service);
-        Deployment d = cluster.owned(service);
+        HasMetadata d = cluster.owned(service);
         if (s == null) {
           problems.add(service + ": no status");
           continue;
         }
         switch (s.getPhase()) {
           case Ready -> {
-            if (!Invariants.healthyInCluster(d, plan.services().get(service).replicas())) {
-              problems.add(service + ": Ready, but its Deployment is not healthy");
+            notHealthy(d, plan.services().get(service).replicas())
+                .ifPresent(why -> problems.add(service + ": Ready, but its workload is not healthy: " + why));
+            if (d instanceof StatefulSet && !(cluster.services.get(d.getMetadata().getName()) != null
+                && SimCluster.owned(cluster.services.get(d.getMetadata().getName())))) {
+              problems.add(service + ": Ready, but its StatefulSet's headless Service is not there");
             }
           }
           case Failed, Completed -> {
-            blocked.add(service);
-            if (d != null && d.getSpec().getReplicas() != 0) {
-              problems.add(service + ": " + s.getPhase() + ", but its Deployment has " + d.getSpec().getReplicas() + " replicas");
+            if (s.getPhase() == ServicePhase.Failed) {
+              blocked.add(service); // a Completed service is a met dependency: nothing may wait for it
+            }
+            Integer replicas = d == null ? null : Workload.of(d).replicas();
+            if (d != null && replicas != null && replicas != 0) {
+              problems.add(service + ": " + s.getPhase() + ", but its " + d.getKind() + " asks for " + replicas + " replicas");
             }
           }
           case Waiting -> {
@@ -374,23 +533,15 @@ final class Invariants {
         }
       }
     }
-    cluster.deployments.values().stream().filter(SimCluster::owned)
+    cluster.workloads.values().stream().filter(SimCluster::owned)
         .filter(d -> !plan.services().containsKey(SimCluster.service(d)))
-        .forEach(d -> problems.add("the Deployment of removed service " + SimCluster.service(d) + " is still there"));
+        .forEach(d -> problems.add("the " + d.getKind() + " of removed service " + SimCluster.service(d) + " is still there"));
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
-  }
-
-  static boolean healthyInCluster(Deployment d, int replicas) {
-    if (d == null || d.getStatus() == null || d.getStatus().getObservedGeneration() == null) {
-      return false;
-    }
-    return d.getStatus().getObservedGeneration() >= d.getMetadata().getGeneration()
-        && d.getStatus().getAvailableReplicas() != null && d.getStatus().getAvailableReplicas() >= replicas;
   }
 
   private static String describe(SimCluster cluster) {
     List<String> left = new ArrayList<>();
-    cluster.deployments.values().stream().filter(SimCluster::owned).forEach(d -> left.add(d.getMetadata().getName()));
+    cluster.workloads.values().stream().filter(SimCluster::owned).forEach(d -> left.add(d.getMetadata().getName()));
     left.add(cluster.pods.size() + " pod(s)");
     return "left: " + left + ", phase " + (cluster.status == null ? null : cluster.status.getPhase())
         + (cluster.status == null ? "" : ", " + cluster.status.getMessage());

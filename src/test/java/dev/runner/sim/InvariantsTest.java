@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.runner.api.RestartConfig;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceReason;
+import dev.runner.api.WorkloadKind;
 import dev.runner.core.Action;
 import dev.runner.core.Decision;
 import dev.runner.core.GroupPlan;
@@ -77,7 +79,7 @@ class InvariantsTest {
     assertCaught(Invariants.Name.START_GATED, rewriting((o, d) -> {
       List<Action> actions = new ArrayList<>(d.actions());
       d.status().getServices().forEach((service, s) -> {
-        if (s.getPhase() == ServicePhase.Waiting && !SimOperator.deployments(o).containsKey(service) && !o.foreign().contains(service)
+        if (s.getPhase() == ServicePhase.Waiting && !o.workloads().containsKey(service) && !o.foreign().contains(service)
             && actions.stream().noneMatch(a -> a.service().equals(service))) {
           actions.add(new Action.Create(service, 1));
         }
@@ -93,7 +95,7 @@ class InvariantsTest {
         return d;
       }
       List<Action> actions = new ArrayList<>();
-      SimOperator.deployments(o).forEach((service, deployment) -> actions.add(deployment.getSpec().getReplicas() > 0
+      o.workloads().forEach((service, w) -> actions.add(w.replicas() != null && w.replicas() > 0 && w.kind() != WorkloadKind.Job
           ? new Action.Scale(service, 0) : new Action.Delete(service)));
       return withActions(d, actions);
     }));
@@ -220,5 +222,88 @@ class InvariantsTest {
       }
       return d;
     }));
+  }
+
+  @Test
+  void completedMeetsDependencyCatchesAServiceThatWaitsForACompletedJob() {
+    assertCaught(Invariants.Name.COMPLETED_MEETS_DEPENDENCY, rewriting((o, d) -> {
+      List<Action> actions = new ArrayList<>(d.actions());
+      d.status().getServices().forEach((service, s) -> {
+        GroupPlan.ServicePlan plan = d.plan().services().get(service);
+        if (plan == null) {
+          return;
+        }
+        plan.dependsOn().stream().filter(dep -> d.status().getServices().containsKey(dep)
+            && d.status().getServices().get(dep).getPhase() == ServicePhase.Completed).findFirst().ifPresent(dep -> {
+              s.setPhase(ServicePhase.Waiting);
+              s.setWaitingFor(List.of(dep));
+              actions.removeIf(a -> a.service().equals(service));
+            });
+      });
+      return withActions(d, actions);
+    }));
+  }
+
+  @Test
+  void jobNotRerunCatchesACompletedJobRunAgain() {
+    assertCaught(Invariants.Name.JOB_NOT_RERUN, rewriting((o, d) -> {
+      List<Action> actions = new ArrayList<>(d.actions());
+      d.status().getServices().forEach((service, s) -> {
+        var before = o.previous() == null ? null : o.previous().getServices().get(service);
+        var job = o.workloads().get(service);
+        if (s.getPhase() == ServicePhase.Completed && before != null && before.getPhase() == ServicePhase.Completed
+            && job != null && job.kind() == WorkloadKind.Job && job.healthy(1)) {
+          // Re-run at every look at a completed Job (as a resync or an operator restart would, wrongly).
+          actions.add(new Action.Delete(service));
+          s.setPhase(ServicePhase.BackingOff);
+          s.setReason(ServiceReason.RestartStopping);
+          s.setHealthy(false);
+          s.setNextRestartAt(dev.runner.core.Times.format(o.now()));
+        }
+      });
+      return withActions(d, actions);
+    }));
+  }
+
+  @Test
+  void dataKeptCatchesAShellThatDeletesTheClaimsWithTheStatefulSet() {
+    assertCaught(Invariants.Name.DATA_KEPT, supervisor -> SimWorld.real(supervisor, (cluster, action) -> {
+      if (action instanceof Action.Delete) {
+        String name = SimCluster.deploymentName(action.service());
+        cluster.claims.values().removeIf(claim -> claim.statefulSet().equals(name));
+      }
+    }));
+  }
+
+  /** The group's first service started, its pod failing while the delete of its Job fails (so the Job controller marks it Failed). */
+  private static Simulation.Script failedJob(long seed) {
+    SimEvent.Reconcile reconcile = new SimEvent.Reconcile(SimOperator.Fault.NONE, 0);
+    return new Simulation.Script(seed, 1, List.of(reconcile, new SimEvent.Advance(6000), reconcile, new SimEvent.Controllers(),
+        new SimEvent.Controllers(), new SimEvent.SyncAll(), new SimEvent.Exit(0, 0, 1, true), new SimEvent.SyncAll(),
+        new SimEvent.Reconcile(SimOperator.Fault.WRITE_BEFORE, 0), new SimEvent.Controllers(), new SimEvent.SyncAll(), reconcile,
+        new SimEvent.Controllers(), new SimEvent.SyncAll(), reconcile));
+  }
+
+  @Test
+  void jobRestartCountCatchesAFailedJobCountedTwice() {
+    // Its pod's exit was counted; the Job's Failed condition, seen later, is counted as another restart.
+    assertCaught(Invariants.Name.JOB_RESTART_COUNT, rewriting((o, d) -> {
+      d.status().getServices().forEach((service, s) -> {
+        var before = o.previous() == null ? null : o.previous().getServices().get(service);
+        var w = o.workloads().get(service);
+        if (before != null && w != null && w.object() instanceof io.fabric8.kubernetes.api.model.batch.v1.Job job
+            && dev.runner.core.JobHealth.failed(job) && s.getPhase() == ServicePhase.BackingOff
+            && s.getRestarts() == before.getRestarts() && before.getRestarts() > 0) {
+          String key = "job/" + job.getMetadata().getUid() + "/Failed";
+          if (!s.getCountedExits().contains(key)) {
+            s.setRestarts(s.getRestarts() + 1);
+            List<String> counted = new ArrayList<>(s.getCountedExits());
+            counted.add(key);
+            s.setCountedExits(counted);
+          }
+        }
+      });
+      return d;
+    }), InvariantsTest::failedJob);
   }
 }

@@ -5,7 +5,14 @@ import dev.runner.api.RestartConfig;
 import dev.runner.api.RestartPolicy;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.ServiceSpec;
+import dev.runner.api.WorkloadKind;
+import dev.runner.core.RestartSettings;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetPersistentVolumeClaimRetentionPolicy;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import java.util.ArrayList;
@@ -37,17 +44,77 @@ final class RandomGroups {
     return "s" + index;
   }
 
-  static RunnerGroupSpec spec(RandomGenerator random, int services) {
+  /**
+   * @param kinds draws each service's kind and what goes with it; null: every service a
+   *     Deployment (the worlds from before the kinds, which the regression tests replay). A
+   *     generator of its own, so that the rest of a seed's group is what it was without kinds.
+   */
+  static RunnerGroupSpec spec(RandomGenerator random, RandomGenerator kinds, int services) {
     RunnerGroupSpec spec = new RunnerGroupSpec();
     if (random.nextInt(4) == 0) {
       spec.setRestartConfig(restartConfig(random));
     }
     List<ServiceSpec> list = new ArrayList<>();
     for (int i = 0; i < services; i++) {
-      list.add(service(random, i));
+      list.add(service(random, kinds, spec.getRestartConfig(), i));
     }
     spec.setServices(list);
     return spec;
+  }
+
+  static ServiceSpec service(RandomGenerator random, RandomGenerator kinds, RestartConfig group, int index) {
+    ServiceSpec service = service(random, index);
+    if (kinds != null) {
+      kind(kinds, service, group);
+    }
+    return service;
+  }
+
+  /** How long a Job's pod runs before it exits 0 by itself (kubelet in SimCluster reads it). */
+  static final String RUNS_FOR = "sim/runs-for-ms";
+
+  /**
+   * The service's kind, half of them Deployments, and only what the CRD accepts with it: a
+   * StatefulSet with one or two volumeClaimTemplates and a random retention policy (unset, or
+   * Retain/Delete on deletion and on scale-down); a Job of one replica, with an activeDeadlineSeconds
+   * now and then, a run time of its own, and a restart policy that is not Always.
+   */
+  private static void kind(RandomGenerator kinds, ServiceSpec service, RestartConfig group) {
+    int roll = kinds.nextInt(4);
+    if (roll < 2) {
+      return;
+    }
+    if (roll == 2) {
+      service.setKind(WorkloadKind.StatefulSet);
+      List<PersistentVolumeClaim> claims = new ArrayList<>();
+      for (String name : kinds.nextBoolean() ? List.of("data") : List.of("data", "logs")) {
+        claims.add(new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).endMetadata()
+            .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity("1Gi"))
+            .endResources().endSpec().build());
+      }
+      service.setVolumeClaimTemplates(claims);
+      if (kinds.nextInt(3) > 0) {
+        String[] values = {null, "Retain", "Delete"};
+        service.setPersistentVolumeClaimRetentionPolicy(new StatefulSetPersistentVolumeClaimRetentionPolicy(
+            values[kinds.nextInt(3)], values[kinds.nextInt(3)]));
+      }
+      return;
+    }
+    service.setKind(WorkloadKind.Job);
+    service.setReplicas(null);
+    long runsFor = 200 + kinds.nextInt(30_000);
+    service.getTemplate().setMetadata(new ObjectMetaBuilder().addToAnnotations(RUNS_FOR, Long.toString(runsFor)).build());
+    if (kinds.nextBoolean()) {
+      // Long enough for its run and a few rounds of the controllers: only a clock jump makes it pass.
+      service.setActiveDeadlineSeconds(runsFor / 1000 + 30 + kinds.nextInt(120));
+    }
+    RestartPolicy policy = RestartSettings.resolve(group, service.getRestartConfig(), service.getName()).settings().policy();
+    if (policy == RestartPolicy.Always) {
+      if (service.getRestartConfig() == null) {
+        service.setRestartConfig(new RestartConfig());
+      }
+      service.getRestartConfig().setPolicy(kinds.nextInt(3) == 0 ? RestartPolicy.Never : RestartPolicy.OnFailure);
+    }
   }
 
   static ServiceSpec service(RandomGenerator random, int index) {

@@ -3,9 +3,20 @@ package dev.runner.sim;
 import dev.runner.api.RunnerGroupSpec;
 import dev.runner.api.ServiceSpec;
 import dev.runner.core.Names;
+import dev.runner.api.WorkloadKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.util.Map;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,11 +53,11 @@ sealed interface SimEvent {
     }
   }
 
-  /** The Deployments' watch has caught up, the Pods' has not (or the other way round). */
-  record SyncKind(boolean deployments) implements SimEvent {
+  /** The workloads' watches have caught up, the Pods' has not (or the other way round). */
+  record SyncKind(boolean workloads) implements SimEvent {
     public void apply(SimWorld world) {
-      if (deployments) {
-        world.operator.syncDeployments(world.cluster);
+      if (workloads) {
+        world.operator.syncWorkloads(world.cluster);
       } else {
         world.operator.syncPods(world.cluster);
       }
@@ -116,44 +127,55 @@ sealed interface SimEvent {
 
   record ProgressDeadline(int service) implements SimEvent {
     public void apply(SimWorld world) {
-      world.service(service).ifPresent(s -> world.cluster.progressDeadline(SimCluster.deploymentName(s)));
+      world.service(service).ifPresent(s -> world.cluster.progressDeadline(SimCluster.deploymentName(s))); // Deployments only
     }
   }
 
   // ---- other hands on the workloads ---------------------------------------------------------------
 
-  /** {@code kubectl scale} */
+  /** {@code kubectl scale} (a Deployment or a StatefulSet) */
   record OtherScale(int service, int replicas) implements SimEvent {
     public void apply(SimWorld world) {
-      world.service(service).map(world.cluster::owned).ifPresent(d -> {
-        Deployment scaled = new DeploymentBuilder(d).build();
-        scaled.getSpec().setReplicas(replicas);
+      world.service(service).map(world.cluster::owned).filter(w -> !(w instanceof Job)).ifPresent(w -> {
+        HasMetadata scaled = SimCluster.copy(w);
+        if (scaled instanceof Deployment d) {
+          d.getSpec().setReplicas(replicas);
+        } else {
+          ((StatefulSet) scaled).getSpec().setReplicas(replicas);
+        }
         world.cluster.write(scaled);
       });
     }
   }
 
-  /** {@code kubectl set image} */
+  /** {@code kubectl set image} (a Deployment or a StatefulSet: a Job's template is immutable) */
   record OtherSetImage(int service) implements SimEvent {
     public void apply(SimWorld world) {
-      world.service(service).map(world.cluster::owned).ifPresent(d -> {
-        Deployment changed = new DeploymentBuilder(d).build();
-        changed.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone-else:9");
+      world.service(service).map(world.cluster::owned).filter(w -> !(w instanceof Job)).ifPresent(w -> {
+        HasMetadata changed = SimCluster.copy(w);
+        SimCluster.templateOf(changed).getSpec().getContainers().get(0).setImage("someone-else:9");
         world.cluster.write(changed);
       });
     }
   }
 
-  /** {@code kubectl delete deployment} */
+  /** {@code kubectl delete deployment|statefulset|job} */
   record OtherDelete(int service) implements SimEvent {
     public void apply(SimWorld world) {
-      world.service(service).map(world.cluster::owned).ifPresent(d -> world.cluster.deleteDeployment(d.getMetadata().getName()));
+      world.service(service).map(world.cluster::owned).ifPresent(w -> world.cluster.deleteWorkload(w.getMetadata().getName()));
+    }
+  }
+
+  /** {@code kubectl delete service}: a StatefulSet's headless Service. */
+  record OtherDeleteService(int service) implements SimEvent {
+    public void apply(SimWorld world) {
+      world.service(service).ifPresent(s -> world.cluster.services.remove(SimCluster.deploymentName(s)));
     }
   }
 
   /**
-   * Someone creates a Deployment with a service's name (with the group's labels, or none), which
-   * the group does not own; only a name the group never had: a foreign object in the place of one of
+   * Someone creates a workload of the service's kind with its name (with the group's labels, or
+   * none), which the group does not own; only a name the group never had: a foreign object in the place of one of
    * ours that was just deleted would take the operator's repeated delete or scale, which are made by
    * name (a race of the shell, DeploymentWriter, not of the decision; reported, not simulated).
    */
@@ -161,18 +183,24 @@ sealed interface SimEvent {
     public void apply(SimWorld world) {
       world.service(service).ifPresent(s -> {
         String name = SimCluster.deploymentName(s);
-        if (world.cluster.deployments.containsKey(name) || world.cluster.everOwned.contains(name)) {
+        if (world.cluster.workloads.containsKey(name) || world.cluster.everOwned.contains(name)) {
           return;
         }
-        DeploymentBuilder foreign = new DeploymentBuilder()
-            .withNewMetadata().withName(name).withNamespace(SimCluster.NAMESPACE).endMetadata()
-            .withNewSpec().withReplicas(0).withNewTemplate().withNewSpec().addNewContainer().withName("x").withImage("x:1")
-            .endContainer().endSpec().endTemplate().endSpec();
+        ObjectMeta meta = new ObjectMetaBuilder().withName(name).withNamespace(SimCluster.NAMESPACE).build();
         if (labelled) {
-          foreign.editMetadata().addToLabels(Names.MANAGED_BY, Names.OPERATOR).addToLabels(Names.GROUP_LABEL, SimCluster.GROUP)
-              .addToLabels(Names.SERVICE_LABEL, s).endMetadata();
+          meta.setLabels(new java.util.TreeMap<>(Map.of(Names.MANAGED_BY, Names.OPERATOR, Names.GROUP_LABEL, SimCluster.GROUP,
+              Names.SERVICE_LABEL, s)));
         }
-        world.cluster.write(foreign.build());
+        PodTemplateSpec template = new PodTemplateSpecBuilder().withNewSpec().addNewContainer().withName("x").withImage("x:1")
+            .endContainer().endSpec().build();
+        WorkloadKind kind = world.serviceSpec(service).map(ServiceSpec::kind).orElse(WorkloadKind.Deployment);
+        world.cluster.write(switch (kind) {
+          case Deployment -> new DeploymentBuilder().withMetadata(meta).withNewSpec().withReplicas(0).withTemplate(template)
+              .endSpec().build();
+          case StatefulSet -> new StatefulSetBuilder().withMetadata(meta).withNewSpec().withReplicas(0).withTemplate(template)
+              .endSpec().build();
+          case Job -> new JobBuilder().withMetadata(meta).withNewSpec().withTemplate(template).endSpec().build();
+        });
       });
     }
   }
@@ -212,7 +240,9 @@ sealed interface SimEvent {
       if (services.size() >= dev.runner.api.Limits.SERVICES_MAX) {
         return;
       }
-      ServiceSpec added = RandomGroups.service(new java.util.SplittableRandom(seed), services.size());
+      ServiceSpec added = RandomGroups.service(new java.util.SplittableRandom(seed),
+          world.kinds ? new java.util.SplittableRandom(seed ^ Simulation.KINDS) : null, world.cluster.spec.getRestartConfig(),
+          services.size());
       added.setName("n" + world.cluster.next(""));
       List<String> deps = new ArrayList<>();
       added.getDependsOn().forEach(d -> deps.add(services.get(Integer.parseInt(d.substring(1))).getName()));
@@ -348,8 +378,11 @@ sealed interface SimEvent {
     if (roll < 904) {
       return new OtherDelete(r.nextInt(1000));
     }
-    if (roll < 908) {
+    if (roll < 906) {
       return new ForeignAppears(r.nextInt(1000), r.nextBoolean());
+    }
+    if (roll < 908) {
+      return new OtherDeleteService(r.nextInt(1000));
     }
     if (roll < 925) {
       return new EditImage(r.nextInt(1000));

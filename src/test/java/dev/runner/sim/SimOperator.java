@@ -1,20 +1,22 @@
 package dev.runner.sim;
 
 import dev.runner.api.RunnerGroupStatus;
+import dev.runner.api.ServiceSpec;
+import dev.runner.api.WorkloadKind;
 import dev.runner.core.Action;
 import dev.runner.core.Decision;
 import dev.runner.core.GroupDependencies;
 import dev.runner.core.GroupPlan;
 import dev.runner.core.Names;
 import dev.runner.core.Observed;
-import dev.runner.core.TemplateHash;
 import dev.runner.core.Workload;
+import dev.runner.reconcile.SimWorkloads;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,11 +29,13 @@ import java.util.TreeMap;
 /**
  * The operator's shell as {@code RunnerGroupReconciler} runs it, over informer caches that lag
  * behind the cluster: observe (from the caches, as ClusterView reads them), decide, read the
- * names of Deployments to create directly from the API server, write the status (only when it
- * changed), then the Deployment writes (each also put into the cache, as DeploymentWriter hands
- * them to the informer), then the refusals; on deletion, remove the finalizer once the decision
- * says stopped and it wrote no status. Faults make one of the writes fail, before or after it took
- * effect.
+ * names of workloads to create directly from the API server (a StatefulSet's Service name too),
+ * write the status (only when it changed), then the workload writes as {@code WorkloadWriter}
+ * makes them, with the objects {@code WorkloadFactory} builds (each write also put into the cache,
+ * as the writer hands it to the informer), then the refusals, then the headless Services put back;
+ * on deletion, remove the finalizer once the decision says stopped and it wrote no status. Faults
+ * make one of the writes fail, before or after it took effect. The order of the writes is
+ * {@link #reconcile}'s alone: a change of the reconciler's order is made there.
  */
 final class SimOperator {
   /** A reconcile's fault: which write fails, and whether it took effect. */
@@ -42,13 +46,19 @@ final class SimOperator {
     Decision decide(Observed observed);
 
     Decision refused(Observed observed, Decision decision, Map<String, String> refusals);
+
+    /**
+     * What the shell does besides the write of an action; nothing for the real shell (a mutant of
+     * the shell in the invariants' own tests).
+     */
+    default void afterWrite(SimCluster cluster, Action action) {}
   }
 
   /** What one reconcile saw, decided and did. */
-  record Reconcile(Observed observed, Decision decision, List<Action> applied, Map<String, Deployment> before,
+  record Reconcile(Observed observed, Decision decision, List<Action> applied, Map<String, HasMetadata> before,
       RunnerGroupStatus statusBefore, RunnerGroupStatus statusAfter, boolean finalizerRemoved, boolean failed,
       List<String> leftAtRemoval) {
-    Reconcile(Observed observed, Decision decision, List<Action> applied, Map<String, Deployment> before,
+    Reconcile(Observed observed, Decision decision, List<Action> applied, Map<String, HasMetadata> before,
         RunnerGroupStatus statusBefore, RunnerGroupStatus statusAfter, boolean finalizerRemoved, boolean failed) {
       this(observed, decision, applied, before, statusBefore, statusAfter, finalizerRemoved, failed, List.of());
     }
@@ -56,7 +66,8 @@ final class SimOperator {
 
   private final Decider decider;
   /** The informers' caches: only objects with the managed-by label, as the label selector sees them. */
-  final Map<String, Deployment> deployments = new TreeMap<>();
+  final Map<String, HasMetadata> workloads = new TreeMap<>();
+  final Map<String, Service> services = new TreeMap<>();
   final Map<String, Pod> pods = new TreeMap<>();
 
   SimOperator(Decider decider, SimCluster cluster) {
@@ -70,11 +81,18 @@ final class SimOperator {
 
   // ---- the informers ----------------------------------------------------------------------------
 
-  void syncDeployments(SimCluster cluster) {
-    deployments.clear();
-    cluster.deployments.forEach((name, d) -> {
-      if (managed(d.getMetadata())) {
-        deployments.put(name, d);
+  /** The workloads' watches (and the Services') have caught up. */
+  void syncWorkloads(SimCluster cluster) {
+    workloads.clear();
+    cluster.workloads.forEach((name, w) -> {
+      if (managed(w.getMetadata())) {
+        workloads.put(name, w);
+      }
+    });
+    services.clear();
+    cluster.services.forEach((name, s) -> {
+      if (managed(s.getMetadata())) {
+        services.put(name, s);
       }
     });
   }
@@ -91,11 +109,17 @@ final class SimOperator {
   /** The watch events of one service's objects arrive before the others'. */
   void syncService(SimCluster cluster, String service) {
     String name = SimCluster.deploymentName(service);
-    Deployment d = cluster.deployments.get(name);
-    if (d != null && managed(d.getMetadata())) {
-      deployments.put(name, d);
+    HasMetadata w = cluster.workloads.get(name);
+    if (w != null && managed(w.getMetadata())) {
+      workloads.put(name, w);
     } else {
-      deployments.remove(name);
+      workloads.remove(name);
+    }
+    Service s = cluster.services.get(name);
+    if (s != null && managed(s.getMetadata())) {
+      services.put(name, s);
+    } else {
+      services.remove(name);
     }
     pods.values().removeIf(p -> service.equals(SimCluster.service(p)));
     cluster.pods.forEach((podName, p) -> {
@@ -106,7 +130,7 @@ final class SimOperator {
   }
 
   void syncAll(SimCluster cluster) {
-    syncDeployments(cluster);
+    syncWorkloads(cluster);
     syncPods(cluster);
   }
 
@@ -129,15 +153,21 @@ final class SimOperator {
   }
 
   Observed observe(SimCluster cluster) {
-    Map<String, Deployment> owned = new TreeMap<>();
+    Map<String, WorkloadKind> kinds = new TreeMap<>();
+    cluster.spec.getServices().forEach(s -> kinds.put(s.getName(), s.kind()));
+    Map<String, HasMetadata> owned = new TreeMap<>();
     Set<String> foreign = new HashSet<>();
-    for (Deployment d : deployments.values()) {
-      String service = SimCluster.service(d);
-      if (service == null || !d.getMetadata().getName().equals(SimCluster.deploymentName(service))) {
+    for (HasMetadata w : workloads.values()) {
+      String service = SimCluster.service(w);
+      if (service == null || !w.getMetadata().getName().equals(SimCluster.deploymentName(service))) {
         continue;
       }
-      if (SimCluster.owned(d)) {
-        owned.put(service, d);
+      // A service in the spec is its workload of the spec's kind (ClusterView reads one informer per kind).
+      if (kinds.containsKey(service) && kinds.get(service) != Workload.of(w).kind()) {
+        continue;
+      }
+      if (SimCluster.owned(w)) {
+        owned.put(service, w);
       } else {
         foreign.add(service);
       }
@@ -154,16 +184,21 @@ final class SimOperator {
       }
     });
     // The spec as it is now: events change it only after this reconcile and its checks.
-    Map<String, Workload> workloads = new TreeMap<>();
-    owned.forEach((service, d) -> workloads.put(service, Workload.of(d)));
+    Map<String, Workload> views = new TreeMap<>();
+    owned.forEach((service, w) -> views.put(service, Workload.of(w)));
     return new Observed(SimCluster.GROUP, cluster.generation, cluster.spec, cluster.deleting,
-        cluster.annotations.get(Names.RESTART_ANNOTATION), restarts, cluster.statusCopy(), workloads, foreign, byService,
+        cluster.annotations.get(Names.RESTART_ANNOTATION), restarts, cluster.statusCopy(), views, foreign, byService,
         cluster.now, GroupDependencies.Observation.NONE);
   }
 
   // ---- reconcile ----------------------------------------------------------------------------------
 
-  /** @param target the service whose Deployment write fails (for the WRITE_* faults), by index into the decision's writes */
+  /**
+   * One reconcile, in the reconciler's order: observe, decide, check names, status, workloads,
+   * refusals, headless Services, finalizer.
+   *
+   * @param target the service whose workload write fails (for the WRITE_* faults), by index into the decision's writes
+   */
   Reconcile reconcile(SimCluster cluster, Fault fault, int target) {
     RunnerGroupStatus before = cluster.statusCopy();
     Observed observed = observe(cluster);
@@ -173,7 +208,7 @@ final class SimOperator {
       observed = checked;
       decision = decider.decide(observed);
     }
-    Map<String, Deployment> objectsBefore = new TreeMap<>(cluster.deployments);
+    Map<String, HasMetadata> objectsBefore = new TreeMap<>(cluster.workloads);
     List<Action> applied = new ArrayList<>();
     if (fault == Fault.STATUS_BEFORE) {
       return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), false, true);
@@ -202,6 +237,7 @@ final class SimOperator {
           failed = true;
           break;
         }
+        decider.afterWrite(cluster, action);
         applied.add(action);
       }
       if (service.equals(failing) && fault == Fault.WRITE_AFTER) {
@@ -215,23 +251,29 @@ final class SimOperator {
       record(cluster, written, denied.status());
       return new Reconcile(observed, denied, applied, objectsBefore, before, cluster.statusCopy(), false, true);
     }
+    if (failed) {
+      // The reconcile threw at the failed write: the headless Services are not looked at either.
+      return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), false, true);
+    }
+    restoreHeadlessServices(cluster, decision, observed);
     boolean finalizerRemoved = false;
     List<String> left = new ArrayList<>();
-    if (!failed && cluster.deleting && decision.stopped() && !changed(before, decision.status())) {
-      cluster.deployments.values().stream().filter(SimCluster::owned).forEach(d -> left.add("Deployment " + d.getMetadata().getName()));
+    if (cluster.deleting && decision.stopped() && !changed(before, decision.status())) {
+      cluster.workloads.values().stream().filter(SimCluster::owned)
+          .forEach(w -> left.add(w.getKind() + " " + w.getMetadata().getName()));
       cluster.groupGone();
       finalizerRemoved = true;
     }
-    return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), finalizerRemoved, failed, left);
+    return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), finalizerRemoved, false, left);
   }
 
-  private void syncBack(SimCluster cluster, String service, Map<String, Deployment> objectsBefore) {
+  private void syncBack(SimCluster cluster, String service, Map<String, HasMetadata> objectsBefore) {
     String name = SimCluster.deploymentName(service);
-    Deployment was = objectsBefore.get(name);
+    HasMetadata was = objectsBefore.get(name);
     if (was != null && managed(was.getMetadata())) {
-      deployments.put(name, was);
+      workloads.put(name, was);
     } else {
-      deployments.remove(name);
+      workloads.remove(name);
     }
   }
 
@@ -247,17 +289,26 @@ final class SimOperator {
     return before == null || !SimCluster.JSON.asJson(before).equals(SimCluster.JSON.asJson(after));
   }
 
-  /** The direct read of a name before its create: an object the group does not own is never adopted. */
+  /**
+   * The direct read of a name before its create (a StatefulSet's Service name too): an object the
+   * group does not own is never adopted.
+   */
   private Observed checkNamesBeforeCreating(SimCluster cluster, Observed observed, Decision decision) {
-    Map<String, Deployment> ours = new HashMap<>();
+    Map<String, Workload> ours = new HashMap<>();
     List<String> foreign = new ArrayList<>();
     for (Action action : decision.actions()) {
       if (action instanceof Action.Create) {
-        Deployment found = cluster.deployments.get(SimCluster.deploymentName(action.service()));
-        if (found != null && SimCluster.owned(found)) {
-          ours.put(action.service(), found);
-        } else if (found != null) {
+        String name = SimCluster.deploymentName(action.service());
+        WorkloadKind kind = decision.plan().services().get(action.service()).spec().kind();
+        HasMetadata found = cluster.workloads.get(name);
+        if (found != null && Workload.of(found).kind() != kind) {
+          found = null; // another kind's object: the read of this kind finds nothing
+        }
+        Service headless = kind == WorkloadKind.StatefulSet ? cluster.services.get(name) : null;
+        if ((found != null && !SimCluster.owned(found)) || (headless != null && !SimCluster.owned(headless))) {
           foreign.add(action.service());
+        } else if (found != null) {
+          ours.put(action.service(), Workload.of(found));
         }
       }
     }
@@ -265,7 +316,7 @@ final class SimOperator {
       return observed;
     }
     Map<String, Workload> owned = new TreeMap<>(observed.workloads());
-    ours.forEach((service, d) -> owned.put(service, Workload.of(d)));
+    owned.putAll(ours);
     Set<String> notOurs = new HashSet<>(observed.foreign());
     notOurs.addAll(foreign);
     Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
@@ -275,77 +326,95 @@ final class SimOperator {
         observed.groups());
   }
 
-  /** One write as DeploymentWriter makes it; false when the API server answered 404 (the reconcile fails). */
+  /** One write as WorkloadWriter makes it; false when the API server answered 404 or 409 (the reconcile fails). */
   private boolean write(SimCluster cluster, Decision decision, Observed observed, Action action) {
     String name = SimCluster.deploymentName(action.service());
-    Deployment current = cluster.deployments.get(name);
+    HasMetadata current = cluster.workloads.get(name);
+    Workload seen = observed.workloads().get(action.service());
     GroupPlan.ServicePlan plan = decision.plan().services().get(action.service());
+    // The kind of what is there (a removed service's too), else the one the spec asks for.
+    WorkloadKind kind = seen != null ? seen.kind() : plan.spec().kind();
     if (action instanceof Action.Create create) {
+      if (kind == WorkloadKind.StatefulSet) {
+        createIfAbsent(cluster, SimWorkloads.headlessService(SimCluster.GROUP_OBJECT, plan));
+      }
       if (current != null) {
         return true; // 409: the next reconcile reads it
       }
-      cluster.write(built(plan, create.replicas()));
+      cluster.write(SimWorkloads.build(SimCluster.GROUP_OBJECT, plan, create.replicas()));
     } else if (action instanceof Action.Update update) {
-      Deployment seen = SimOperator.deployments(observed).get(action.service());
-      if (current == null || seen == null || !java.util.Objects.equals(seen.getMetadata().getResourceVersion(),
+      if (kind == WorkloadKind.StatefulSet) {
+        createIfAbsent(cluster, SimWorkloads.headlessService(SimCluster.GROUP_OBJECT, plan));
+      }
+      if (current == null || !java.util.Objects.equals(seen.object().getMetadata().getResourceVersion(),
           current.getMetadata().getResourceVersion())) {
         return false; // 404, or 409: the update carries the resourceVersion the cache had
       }
-      Deployment rewritten = new DeploymentBuilder(seen).build();
-      Deployment wanted = built(plan, update.replicas());
-      rewritten.getMetadata().getLabels().putAll(wanted.getMetadata().getLabels());
-      Map<String, String> annotations = new TreeMap<>(rewritten.getMetadata().getAnnotations() == null ? Map.of()
-          : rewritten.getMetadata().getAnnotations());
-      annotations.putAll(wanted.getMetadata().getAnnotations());
-      rewritten.getMetadata().setAnnotations(annotations);
-      rewritten.getSpec().setTemplate(wanted.getSpec().getTemplate());
-      rewritten.getSpec().setReplicas(update.replicas());
-      cluster.write(rewritten);
+      HasMetadata wanted = SimWorkloads.build(SimCluster.GROUP_OBJECT, plan, update.replicas());
+      cluster.write(SimWorkloads.rewrite(seen.object(), wanted));
     } else if (action instanceof Action.Scale scale) {
       if (current == null) {
         return false;
       }
-      Deployment scaled = new DeploymentBuilder(current).build();
-      scaled.getSpec().setReplicas(scale.replicas());
+      HasMetadata scaled = SimCluster.copy(current);
+      if (scaled instanceof Deployment d) {
+        d.getSpec().setReplicas(scale.replicas());
+      } else if (scaled instanceof StatefulSet s) {
+        s.getSpec().setReplicas(scale.replicas());
+      } // a Job has no replicas: the merge patch's field is dropped, the write changes nothing
       cluster.write(scaled);
     } else if (action instanceof Action.Delete) {
-      if (current == null) {
-        return true; // 404 on delete: fabric8 returns false, no exception
+      if (current != null) { // 404 on delete: fabric8 returns false, no exception
+        cluster.deleteWorkload(name);
       }
-      cluster.deleteDeployment(name);
+      if (kind == WorkloadKind.StatefulSet) {
+        // Its headless Service goes with it; its claims stay (unless its retention policy says otherwise).
+        Service service = cluster.services.get(name);
+        if (service != null && SimCluster.owned(service)) {
+          cluster.services.remove(name);
+        }
+      }
       return true; // the cache learns of it from the watch
     }
-    Deployment now = cluster.deployments.get(name);
+    HasMetadata now = cluster.workloads.get(name);
     if (managed(now.getMetadata())) {
-      deployments.put(name, now);
+      workloads.put(name, now);
     }
     return true;
   }
 
-  /** The Deployment as DeploymentFactory builds it. */
-  static Deployment built(GroupPlan.ServicePlan plan, int replicas) {
-    Map<String, String> labels = new LinkedHashMap<>();
-    labels.put(Names.MANAGED_BY, Names.OPERATOR);
-    labels.put(Names.GROUP_LABEL, SimCluster.GROUP);
-    labels.put(Names.SERVICE_LABEL, plan.name());
-    PodTemplateSpec template = SimCluster.JSON.clone(plan.spec().getTemplate());
-    template.setMetadata(new ObjectMeta());
-    template.getMetadata().setLabels(new LinkedHashMap<>(labels));
-    return new DeploymentBuilder()
-        .withNewMetadata()
-          .withName(SimCluster.deploymentName(plan.name()))
-          .withNamespace(SimCluster.NAMESPACE)
-          .withLabels(labels)
-          .addToAnnotations(Names.SPEC_HASH, TemplateHash.of(plan))
-          .addToAnnotations(Names.DEPENDS_ON, TemplateHash.dependsOn(plan))
-          .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("runner.dev/v1alpha1").withKind("RunnerGroup")
-              .withName(SimCluster.GROUP).withUid(SimCluster.UID).withController(true).withBlockOwnerDeletion(true).build())
-        .endMetadata()
-        .withNewSpec()
-          .withReplicas(replicas)
-          .withNewSelector().addToMatchLabels(Names.GROUP_LABEL, SimCluster.GROUP).addToMatchLabels(Names.SERVICE_LABEL, plan.name()).endSelector()
-          .withTemplate(template)
-        .endSpec()
-        .build();
+  private void createIfAbsent(SimCluster cluster, Service service) {
+    if (cluster.createService(service)) {
+      services.put(service.getMetadata().getName(), cluster.services.get(service.getMetadata().getName()));
+    }
+  }
+
+  /**
+   * As {@code WorkloadWriter.restoreHeadlessServices}: a StatefulSet of the spec that is observed,
+   * in a group not being deleted and not written by this decision, whose Service is missing from
+   * the Services' cache, gets it created again (a Service of that name that is not ours: 409, left).
+   */
+  private void restoreHeadlessServices(SimCluster cluster, Decision decision, Observed observed) {
+    if (observed.deleting()) {
+      return;
+    }
+    List<String> written = decision.actions().stream()
+        .filter(a -> a instanceof Action.Create || a instanceof Action.Update || a instanceof Action.Delete)
+        .map(Action::service).toList();
+    decision.plan().services().forEach((service, plan) -> {
+      Workload current = observed.workloads().get(service);
+      if (plan.spec().kind() != WorkloadKind.StatefulSet || current == null || current.kind() != WorkloadKind.StatefulSet
+          || current.deleting() || written.contains(service)) {
+        return;
+      }
+      if (!services.containsKey(SimCluster.deploymentName(service))) {
+        createIfAbsent(cluster, SimWorkloads.headlessService(SimCluster.GROUP_OBJECT, plan));
+      }
+    });
+  }
+
+  /** The spec's service of that name, or null. */
+  static ServiceSpec specOf(SimCluster cluster, String service) {
+    return cluster.spec.getServices().stream().filter(s -> s.getName().equals(service)).findFirst().orElse(null);
   }
 }

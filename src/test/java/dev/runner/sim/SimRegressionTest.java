@@ -14,6 +14,7 @@ import dev.runner.sim.SimEvent.Reconcile;
 import dev.runner.sim.SimEvent.RemoveService;
 import dev.runner.sim.SimEvent.RestartService;
 import dev.runner.sim.SimEvent.SyncAll;
+import dev.runner.sim.SimEvent.SyncKind;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ class SimRegressionTest {
   private static final Reconcile RECONCILE = new Reconcile(SimOperator.Fault.NONE, 0);
 
   private static void holds(long seed, int services, SimEvent... events) {
-    Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
+    // As the world was when it broke: every service a Deployment (the worlds before the kinds).
+    Optional<Invariants.Violation> violation = Simulation.run(Simulation.Script.deploymentsOnly(seed, services, List.of(events)),
         SimWorld::real).violation();
     assertThat(violation).as("the invariants of world " + seed).isEmpty();
   }
@@ -108,5 +110,39 @@ class SimRegressionTest {
   void seed_100402_aRestartRequestWhilePodsStillTerminateIsSaidOnce() {
     holds(100402, 1, RECONCILE, new Advance(2999), RECONCILE, new Controllers(), new OtherScale(476, 0),
         new RestartService(786));
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING: s0, a Job, has completed; the operator's pod cache still shows its pod
+   * running when its own restart annotation asks for a re-run. The restart waited for that pod
+   * and said so, but did not delete the finished Job (a finished Job asks for no pods, so "scale to
+   * 0" was nothing), leaving the delete to a second reconcile with the same observation. A re-run
+   * now deletes the Job at once, as a restart after its backoff does.
+   */
+  @Test
+  void seed_30250_aRestartOfACompletedJobWhosePodIsStillSeenDeletesTheJobAtOnce() {
+    holdsWithKinds(30250, 1, RECONCILE, new Controllers(), new Controllers(), new Exit(934, 9, 0, true),
+        new SyncKind(false), new Controllers(), new SyncKind(true), RECONCILE, new RestartService(604), RECONCILE);
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING: s6, a running Job, gets new dependencies (a new template hash); the
+   * operator deletes its Job to run it anew, and the next reconcile, its cache still showing the
+   * Job, restarted it as a start: Waiting for the new dependencies, with no delete. The same
+   * observation then said BackingOff and deleted it: two statuses in turn. A Job still seen
+   * running is deleted first and waited for, as pods still stopping are.
+   */
+  @Test
+  void seed_30817_aJobReRunForANewTemplateWaitsForItsOldJobWhileTheCacheStillShowsIt() {
+    holdsWithKinds(30817, 11, new Advance(1999), new Exit(229, 6, 0, true), RECONCILE, new Advance(2211),
+        new EditDependencies(556, 4052292271160995651L), new SyncKind(true), new SyncAll(), RECONCILE, new Advance(1612),
+        RECONCILE, new Advance(2422));
+  }
+
+  /** A world of every kind, as the simulation plays it since the kinds. */
+  private static void holdsWithKinds(long seed, int services, SimEvent... events) {
+    Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
+        SimWorld::real).violation();
+    assertThat(violation).as("the invariants of world " + seed).isEmpty();
   }
 }

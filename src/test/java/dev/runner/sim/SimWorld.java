@@ -28,9 +28,12 @@ final class SimWorld {
   private final Function<Supervisor, SimOperator.Decider> mutant;
   private final SplittableRandom jitter;
   int reconciles;
+  /** Its services have every kind (false: Deployments only); services added later too. */
+  final boolean kinds;
 
   /** @param mutant wraps the real Supervisor (identity for the real one) */
-  SimWorld(long seed, RunnerGroupSpec spec, Function<Supervisor, SimOperator.Decider> mutant) {
+  SimWorld(long seed, RunnerGroupSpec spec, boolean kinds, Function<Supervisor, SimOperator.Decider> mutant) {
+    this.kinds = kinds;
     this.cluster = new SimCluster(spec, T0);
     this.mutant = mutant;
     this.jitter = new SplittableRandom(seed);
@@ -38,6 +41,11 @@ final class SimWorld {
   }
 
   static SimOperator.Decider real(Supervisor supervisor) {
+    return real(supervisor, (cluster, action) -> { });
+  }
+
+  /** The real Supervisor in a shell that also does {@code afterWrite} after each write it makes (a mutant of the shell). */
+  static SimOperator.Decider real(Supervisor supervisor, java.util.function.BiConsumer<SimCluster, dev.runner.core.Action> afterWrite) {
     return new SimOperator.Decider() {
       @Override
       public Decision decide(Observed observed) {
@@ -47,6 +55,11 @@ final class SimWorld {
       @Override
       public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
         return supervisor.refused(observed, decision, refusals);
+      }
+
+      @Override
+      public void afterWrite(SimCluster cluster, dev.runner.core.Action action) {
+        afterWrite.accept(cluster, action);
       }
     };
   }
@@ -68,7 +81,7 @@ final class SimWorld {
       e.printStackTrace(new java.io.PrintWriter(trace));
       throw new Invariants.Violation(Invariants.Name.NO_CRASH, "the reconcile threw " + trace);
     }
-    if (TRACE) {
+    if (TRACE.get()) {
       trace(done);
     }
     invariants.afterReconcile(this, done);
@@ -78,14 +91,15 @@ final class SimWorld {
    * {@code -Dsim.trace=true}: the shortest failing sequence is replayed once more with every event
    * and every reconcile printed, as the operator saw and decided it.
    */
-  static volatile boolean TRACE;
+  static final ThreadLocal<Boolean> TRACE = ThreadLocal.withInitial(() -> false);
 
   private void trace(SimOperator.Reconcile r) {
     StringBuilder out = new StringBuilder("  reconcile #" + reconciles + " at " + cluster.now + " gen " + cluster.generation
         + (r.failed() ? " (failed)" : "") + ": " + r.decision().actions() + "\n");
-    SimOperator.deployments(r.observed()).forEach((s, d) -> out.append("    saw ").append(s).append(" replicas ").append(d.getSpec().getReplicas())
-        .append(" status ").append(d.getStatus() == null ? null : d.getStatus().getObservedGeneration() + "/" + d.getMetadata().getGeneration()
-            + " avail " + d.getStatus().getAvailableReplicas()).append(" pods ").append(r.observed().podsOf(s).size()).append("\n"));
+    r.observed().workloads().forEach((s, w) -> out.append("    saw ").append(s).append(" ").append(w.kind()).append(" replicas ")
+        .append(w.replicas()).append(" healthy ").append(w.healthy(w.replicas() == null ? 1 : w.replicas()))
+        .append(" generation ").append(w.object().getMetadata().getGeneration()).append(" ready ").append(w.readyReplicas())
+        .append(" pods ").append(r.observed().podsOf(s).size()).append("\n"));
     if (r.statusAfter() != null) {
       r.statusAfter().getServices().forEach((s, st) -> out.append("    ").append(s).append(": ").append(st.getPhase()).append(" ")
           .append(st.getReason()).append(" restarts ").append(st.getRestarts()).append(" ").append(st.getError()).append("\n"));

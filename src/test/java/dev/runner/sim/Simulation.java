@@ -25,13 +25,29 @@ final class Simulation {
   /** How long the minimiser may look for a shorter sequence (it stops earlier after its run budget). */
   static final int MINIMISE_SECONDS = 30;
 
-  record Script(long seed, int services, List<SimEvent> events) {
+  /** The salt of the generator that draws the services' kinds (see {@link RandomGroups#spec}). */
+  static final long KINDS = 0x6B696E6473L;
+
+  /**
+   * A world: its seed, how many of the seed's services it keeps, its events, and whether its
+   * services have every kind ({@code false}: all Deployments, as the worlds before the kinds were).
+   */
+  record Script(long seed, int services, List<SimEvent> events, boolean kinds) {
+    Script(long seed, int services, List<SimEvent> events) {
+      this(seed, services, events, true);
+    }
+
+    /** A world as it was played before the kinds: every service a Deployment. */
+    static Script deploymentsOnly(long seed, int services, List<SimEvent> events) {
+      return new Script(seed, services, events, false);
+    }
+
     Script with(List<SimEvent> events) {
-      return new Script(seed, services, events);
+      return new Script(seed, services, events, kinds);
     }
 
     Script withServices(int services) {
-      return new Script(seed, services, events);
+      return new Script(seed, services, events, kinds);
     }
   }
 
@@ -53,17 +69,17 @@ final class Simulation {
   }
 
   /** The seed's group, with its first {@code services} services (they depend only on those before them). */
-  static RunnerGroupSpec spec(long seed, int services) {
+  static RunnerGroupSpec spec(long seed, int services, boolean kinds) {
     SplittableRandom random = new SplittableRandom(seed);
     RandomGroups.size(random); // the seed's own size was drawn first: the services come after it
-    return RandomGroups.spec(random, services);
+    return RandomGroups.spec(random, kinds ? new SplittableRandom(seed ^ KINDS) : null, services);
   }
 
   static Outcome run(Script script, Function<Supervisor, SimOperator.Decider> mutant) {
-    SimWorld world = new SimWorld(script.seed(), spec(script.seed(), script.services()), mutant);
+    SimWorld world = new SimWorld(script.seed(), spec(script.seed(), script.services(), script.kinds()), script.kinds(), mutant);
     try {
       for (SimEvent event : script.events()) {
-        if (SimWorld.TRACE) {
+        if (SimWorld.TRACE.get()) {
           System.out.println(event);
         }
         event.apply(world);
@@ -130,11 +146,13 @@ final class Simulation {
         .append(original.events().size()).append(" events, ").append(minimal.services()).append(" of ")
         .append(original.services()).append(" services\n");
     out.append("  group:\n");
-    for (ServiceSpec s : spec(minimal.seed(), minimal.services()).getServices()) {
-      out.append("    ").append(s.getName()).append(" dependsOn ").append(s.getDependsOn())
+    for (ServiceSpec s : spec(minimal.seed(), minimal.services(), minimal.kinds()).getServices()) {
+      out.append("    ").append(s.getName()).append(" ").append(s.kind()).append(" dependsOn ").append(s.getDependsOn())
           .append(" replicas ").append(s.getReplicas() == null ? 1 : s.getReplicas())
           .append(s.getStartDelay() == null ? "" : " startDelay " + s.getStartDelay())
           .append(s.getRestartConfig() == null ? "" : " restart " + describe(s.getRestartConfig()))
+          .append(s.getPersistentVolumeClaimRetentionPolicy() == null ? "" : " retention " + s.getPersistentVolumeClaimRetentionPolicy())
+          .append(s.getActiveDeadlineSeconds() == null ? "" : " activeDeadlineSeconds " + s.getActiveDeadlineSeconds())
           .append(s.getTemplate().getSpec().getInitContainers().stream().map(c -> " +" + c.getName()).collect(Collectors.joining()))
           .append('\n');
     }
@@ -142,12 +160,12 @@ final class Simulation {
     for (int i = 0; i < minimal.events().size(); i++) {
       out.append("    ").append(i + 1).append(". ").append(minimal.events().get(i)).append('\n');
     }
-    SimWorld.TRACE = Boolean.getBoolean("sim.trace");
+    SimWorld.TRACE.set(Boolean.getBoolean("sim.trace"));
     Optional<Invariants.Violation> again;
     try {
       again = run(minimal, SimWorld::real).violation();
     } finally {
-      SimWorld.TRACE = false;
+      SimWorld.TRACE.set(false);
     }
     out.append("  the shortest sequence breaks: ").append(again.map(Throwable::getMessage).orElse("(nothing: minimised with a mutant)"));
     return out.toString();
