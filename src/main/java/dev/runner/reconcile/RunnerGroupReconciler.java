@@ -38,9 +38,7 @@ import dev.runner.core.Action;
 import dev.runner.api.ServiceReason;
 import dev.runner.api.ServiceStatus;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -87,7 +85,6 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   /** The namespaces watched; empty for all. */
   private Set<String> watched = Set.of();
   private StatusRecorder recorder;
-  private final StatusCoalescer coalescer = new StatusCoalescer(StatusCoalescer.WINDOW);
 
   /** @param observer told of every decision made (metrics) */
   public RunnerGroupReconciler(Clock clock, Backoff backoff, Consumer<Decision> observer) {
@@ -195,7 +192,6 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     RunnerGroupStatus before = group.getStatus();
     Decision decision = converge(group, context, true);
     if (decision.stopped()) {
-      coalescer.forget(ResourceID.fromResource(group));
       if (StatusRecorder.changed(before, decision.status())) {
         // This call wrote the status ("all services stopped"). JOSDK's JSON patch that removes the
         // finalizer is diffed against the group as this call received it, so it would carry status
@@ -210,7 +206,6 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     return control;
   }
 
-  /** @return the decision applied; its {@code requeueAfter} includes the end of a deferred write's window */
   private Decision converge(RunnerGroup group, Context<RunnerGroup> context, boolean deleting) {
     KubernetesClient client = context.getClient();
     ResourceID id = ResourceID.fromResource(group);
@@ -224,14 +219,6 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       decision = supervisor.decide(observed);
     }
     RunnerGroupStatus previous = group.getStatus();
-    Optional<Duration> deferred = deleting ? Optional.empty() : coalescer.defer(id, previous, decision, now);
-    if (deferred.isPresent()) {
-      // Only what can be observed again changed, and nothing is to be done: a later write carries it.
-      observer.accept(id, decision);
-      Duration wait = decision.requeueAfter().filter(d -> d.compareTo(deferred.get()) < 0).orElse(deferred.get());
-      return new Decision(decision.plan(), decision.actions(), decision.status(), decision.events(), Optional.of(wait),
-          decision.stopped());
-    }
     // The status first, then the workloads: the status holds what cannot be observed again (restart
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
