@@ -111,14 +111,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   @Override
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
     recorder = new StatusRecorder(new EventRecorder(context.getClient(), clock, EventRecorder.COMPONENT, events));
-    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context));
-    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context));
-    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context));
-    pods = owned(Pod.class, "pods", context);
-    services = owned(Service.class, "services", context);
-    dependencies = dependencies(context);
     Set<String> namespaces = context.getControllerConfiguration().getInformerConfig().getNamespaces();
     watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
+    // One informer per kind when all namespaces or one are watched: then each can have a trimmed store.
+    boolean trim = watched.size() <= 1;
+    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context, trim));
+    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context, trim));
+    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context, trim));
+    pods = owned(Pod.class, "pods", context, trim);
+    services = owned(Service.class, "services", context, trim);
+    dependencies = dependencies(context, trim);
     List<EventSource<?, RunnerGroup>> sources = new ArrayList<>(workloads.values());
     sources.addAll(List.of(pods, services, dependencies));
     return sources;
@@ -131,10 +133,11 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
    * looks at (its state as a dependency, or its own dependsOn, for cycles) wakes them; its
    * creation and its deletion always do.
    */
-  private static InformerEventSource<RunnerGroup, RunnerGroup> dependencies(EventSourceContext<RunnerGroup> context) {
+  private static InformerEventSource<RunnerGroup, RunnerGroup> dependencies(EventSourceContext<RunnerGroup> context, boolean trim) {
     context.getPrimaryCache().addIndexer(DEPENDS_ON_INDEX, group ->
         GroupDependencies.refs(group.getMetadata().getNamespace(), group.getSpec()).stream().map(GroupRef::toString).toList());
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(RunnerGroup.class, RunnerGroup.class)
+        .withItemStore(trim ? new TrimmedItemStore<>() : null)
         .withName("dependencies")
         .withSecondaryToPrimaryMapper(dependency -> context.getPrimaryCache()
             .byIndex(DEPENDS_ON_INDEX, new GroupRef(dependency.getMetadata().getNamespace(), dependency.getMetadata().getName()).toString())
@@ -163,9 +166,10 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   /** An informer on the objects of a kind that carry our label, each mapped to its group by label. */
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, RunnerGroup> owned(
-      Class<R> kind, String name, EventSourceContext<RunnerGroup> context) {
+      Class<R> kind, String name, EventSourceContext<RunnerGroup> context, boolean trim) {
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, RunnerGroup.class)
         .withName(name)
+        .withItemStore(trim ? new TrimmedItemStore<>() : null)
         .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
         .withSecondaryToPrimaryMapper(byGroupLabel())
         .withNamespacesInheritedFromController()
