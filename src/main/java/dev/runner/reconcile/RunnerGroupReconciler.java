@@ -2,7 +2,6 @@ package dev.runner.reconcile;
 
 import dev.runner.api.RunnerGroup;
 import dev.runner.api.RunnerGroupStatus;
-import dev.runner.core.Action;
 import dev.runner.core.Backoff;
 import dev.runner.core.Decision;
 import dev.runner.core.GroupDependencies;
@@ -34,7 +33,12 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import dev.runner.core.EventNote;
+import dev.runner.core.Action;
+import dev.runner.api.ServiceReason;
+import dev.runner.api.ServiceStatus;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -107,14 +111,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   @Override
   public List<EventSource<?, RunnerGroup>> prepareEventSources(EventSourceContext<RunnerGroup> context) {
     recorder = new StatusRecorder(new EventRecorder(context.getClient(), clock, EventRecorder.COMPONENT, events));
-    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context));
-    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context));
-    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context));
-    pods = owned(Pod.class, "pods", context);
-    services = owned(Service.class, "services", context);
-    dependencies = dependencies(context);
     Set<String> namespaces = context.getControllerConfiguration().getInformerConfig().getNamespaces();
     watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
+    // One informer per kind when all namespaces or one are watched: then each can have a trimmed store.
+    boolean trim = watched.size() <= 1;
+    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context, trim));
+    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context, trim));
+    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context, trim));
+    pods = owned(Pod.class, "pods", context, trim);
+    services = owned(Service.class, "services", context, trim);
+    dependencies = dependencies(context, trim);
     List<EventSource<?, RunnerGroup>> sources = new ArrayList<>(workloads.values());
     sources.addAll(List.of(pods, services, dependencies));
     return sources;
@@ -127,10 +133,11 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
    * looks at (its state as a dependency, or its own dependsOn, for cycles) wakes them; its
    * creation and its deletion always do.
    */
-  private static InformerEventSource<RunnerGroup, RunnerGroup> dependencies(EventSourceContext<RunnerGroup> context) {
+  private static InformerEventSource<RunnerGroup, RunnerGroup> dependencies(EventSourceContext<RunnerGroup> context, boolean trim) {
     context.getPrimaryCache().addIndexer(DEPENDS_ON_INDEX, group ->
         GroupDependencies.refs(group.getMetadata().getNamespace(), group.getSpec()).stream().map(GroupRef::toString).toList());
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(RunnerGroup.class, RunnerGroup.class)
+        .withItemStore(trim ? new TrimmedItemStore<>() : null)
         .withName("dependencies")
         .withSecondaryToPrimaryMapper(dependency -> context.getPrimaryCache()
             .byIndex(DEPENDS_ON_INDEX, new GroupRef(dependency.getMetadata().getNamespace(), dependency.getMetadata().getName()).toString())
@@ -159,9 +166,10 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   /** An informer on the objects of a kind that carry our label, each mapped to its group by label. */
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, RunnerGroup> owned(
-      Class<R> kind, String name, EventSourceContext<RunnerGroup> context) {
+      Class<R> kind, String name, EventSourceContext<RunnerGroup> context, boolean trim) {
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, RunnerGroup.class)
         .withName(name)
+        .withItemStore(trim ? new TrimmedItemStore<>() : null)
         .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
         .withSecondaryToPrimaryMapper(byGroupLabel())
         .withNamespacesInheritedFromController()
@@ -204,36 +212,69 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   private Decision converge(RunnerGroup group, Context<RunnerGroup> context, boolean deleting) {
     KubernetesClient client = context.getClient();
+    ResourceID id = ResourceID.fromResource(group);
     ClusterView view = new ClusterView(workloads, pods);
-    Observed observed = view.observe(group, deleting, clock.instant(), groups());
+    Instant now = clock.instant();
+    Observed observed = view.observe(group, deleting, now, groups());
     Decision decision = supervisor.decide(observed);
-    Observed checked = checkNamesBeforeCreating(client, group, observed, decision);
+    Observed checked = readHeldNames(client, group, observed, decision);
     if (checked != observed) {
       observed = checked;
       decision = supervisor.decide(observed);
     }
+    RunnerGroupStatus previous = group.getStatus();
     // The status first, then the workloads: the status holds what cannot be observed again (restart
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
     // saw a stopped Deployment of a "running" service and scaled it straight back up.
-    RunnerGroupStatus written = recorder.record(group, context, group.getStatus(), decision.status(), decision.events());
-    WorkloadWriter writer = new WorkloadWriter(client, workloads, services, executor);
-    Map<String, String> refusals = writer.apply(group, decision, observed.workloads());
-    if (!refusals.isEmpty()) {
-      // A write the API server refuses (RBAC too narrow, an invalid template) is that service's
-      // error until a write succeeds; the core carries it over, so a retry refused again writes
-      // no status. JOSDK's retry backs off.
-      Decision denied = supervisor.refused(observed, decision, refusals);
-      if (StatusRecorder.changed(written, denied.status())) {
-        LOG.error("{}/{}: the API server refused writes: {} (retrying with backoff)",
-            group.getMetadata().getNamespace(), group.getMetadata().getName(), refusals);
+    RunnerGroupStatus written = recorder.write(group, context, previous, decision.status());
+    // The events of what was written, recorded once the workload writes are made (or have failed).
+    List<EventNote> notes = new ArrayList<>(written != previous ? decision.events() : List.of());
+    try {
+      WorkloadWriter writer = new WorkloadWriter(client, workloads, services, executor);
+      WorkloadWriter.Applied applied = writer.apply(group, decision, observed.workloads());
+      if (!applied.conflicts().isEmpty()) {
+        // A create met an object holding the name: decided again with it judged (ours: observed;
+        // foreign: the service's collision, never adopted or changed), written, and what that
+        // decision does to the workloads found to be ours is done (the other services' writes are made).
+        observed = judge(group, observed, applied.conflicts());
+        Decision again = supervisor.decide(observed);
+        RunnerGroupStatus before = written;
+        written = recorder.write(group, context, written, again.status());
+        if (written != before) {
+          notes = new ArrayList<>(again.events());
+        }
+        Set<String> ours = applied.conflicts().stream().map(WorkloadWriter.Conflict::service)
+            .filter(observed.workloads()::containsKey).collect(Collectors.toSet());
+        Decision theirs = new Decision(again.plan(), again.actions().stream().filter(a -> ours.contains(a.service())).toList(),
+            again.status(), again.events(), again.requeueAfter(), again.stopped());
+        Map<String, String> refused = new java.util.TreeMap<>(applied.refused());
+        refused.putAll(writer.apply(group, theirs, observed.workloads()).refused());
+        applied = new WorkloadWriter.Applied(refused, List.of());
+        decision = again;
       }
-      recorder.record(group, context, written, denied.status(), denied.events());
-      observer.accept(ResourceID.fromResource(group), denied);
-      throw new WorkloadWriteRefused(refusals);
+      if (!applied.refused().isEmpty()) {
+        // A write the API server refuses (RBAC too narrow, an invalid template) is that service's
+        // error until a write succeeds; the core carries it over, so a retry refused again writes
+        // no status. JOSDK's retry backs off.
+        Decision denied = supervisor.refused(observed, decision, applied.refused());
+        if (StatusRecorder.changed(written, denied.status())) {
+          LOG.error("{}/{}: the API server refused writes: {} (retrying with backoff)",
+              group.getMetadata().getNamespace(), group.getMetadata().getName(), applied.refused());
+        }
+        RunnerGroupStatus before = written;
+        written = recorder.write(group, context, written, denied.status());
+        if (written != before) {
+          notes.addAll(denied.events());
+        }
+        observer.accept(id, denied);
+        throw new WorkloadWriteRefused(applied.refused());
+      }
+      writer.restoreHeadlessServices(group, decision, observed.workloads(), deleting);
+    } finally {
+      recorder.record(group, notes);
     }
-    writer.restoreHeadlessServices(group, decision, observed.workloads(), deleting);
-    observer.accept(ResourceID.fromResource(group), decision);
+    observer.accept(id, decision);
     return decision;
   }
 
@@ -245,36 +286,54 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   }
 
   /**
-   * The informers see only workloads that carry our labels. Before creating one, read its name
-   * directly (for a StatefulSet, the name of its headless Service too): an object we did not
-   * create may hold it, and it is never adopted or changed.
+   * A service whose name an object not ours held at the last look (its status says NameCollision)
+   * has that name read before a create (for a StatefulSet, the name of its headless Service too):
+   * while the object stays, the collision stays as written, with no status write and no create.
+   * Any other create goes out without a read, and a 409 is judged then.
    */
-  private Observed checkNamesBeforeCreating(KubernetesClient client, RunnerGroup group, Observed observed,
-      Decision decision) {
+  private Observed readHeldNames(KubernetesClient client, RunnerGroup group, Observed observed, Decision decision) {
+    Map<String, ServiceStatus> known = observed.previous() == null ? Map.of() : observed.previous().getServices();
     List<String> creates = decision.actions().stream()
         .filter(action -> action instanceof Action.Create)
         .map(Action::service)
+        .filter(service -> known.containsKey(service) && known.get(service).getReason() == ServiceReason.NameCollision)
         .toList();
+    if (creates.isEmpty()) {
+      return observed;
+    }
     String namespace = group.getMetadata().getNamespace();
-    List<List<HasMetadata>> existing = Parallel.map(creates, executor, service -> {
+    List<WorkloadWriter.Conflict> held = Parallel.map(creates, executor, service -> {
       String name = Names.deploymentName(group.getMetadata().getName(), service);
       WorkloadKind kind = decision.plan().services().get(service).spec().kind();
       HasMetadata workload = client.resources(WorkloadFactory.type(kind)).inNamespace(namespace).withName(name).get();
-      Service headless = kind == WorkloadKind.StatefulSet
-          ? client.services().inNamespace(namespace).withName(name).get() : null;
-      return java.util.Arrays.asList(workload, headless);
-    });
+      if (workload == null && kind == WorkloadKind.StatefulSet) {
+        workload = client.services().inNamespace(namespace).withName(name).get();
+      }
+      return new WorkloadWriter.Conflict(service, workload);
+    }).stream().filter(conflict -> conflict.holder() != null).toList();
+    return held.isEmpty() ? observed : judge(group, observed, held);
+  }
+
+  /**
+   * The observation with the objects that held the names of creates added: ours (an object the
+   * informer had not delivered yet) as the service's workload, any other as a collision.
+   */
+  private static Observed judge(RunnerGroup group, Observed observed, List<WorkloadWriter.Conflict> conflicts) {
     Map<String, Workload> ours = new HashMap<>();
     List<String> foreign = new ArrayList<>();
-    for (int i = 0; i < creates.size(); i++) {
-      HasMetadata found = existing.get(i).get(0);
-      HasMetadata headless = existing.get(i).get(1);
-      if ((found != null && !WorkloadFactory.ownedBy(found, group)) || (headless != null && !WorkloadFactory.ownedBy(headless, group))) {
-        foreign.add(creates.get(i));
-      } else if (found != null) {
-        ours.put(creates.get(i), Workload.of(found));
+    for (WorkloadWriter.Conflict conflict : conflicts) {
+      HasMetadata holder = conflict.holder();
+      if (holder == null) {
+        // Deleted between the 409 and the read: JOSDK's retry creates it again.
+        throw new IllegalStateException(group.getMetadata().getName() + ": the object holding the name of service "
+            + conflict.service() + " was gone when read after its create met 409; retrying");
+      }
+      if (!WorkloadFactory.ownedBy(holder, group)) {
+        foreign.add(conflict.service());
+      } else if (!(holder instanceof Service)) {
+        ours.put(conflict.service(), Workload.of(holder));
       }
     }
-    return ours.isEmpty() && foreign.isEmpty() ? observed : ClusterView.with(observed, ours, foreign);
+    return ClusterView.with(observed, ours, foreign);
   }
 }

@@ -13,8 +13,10 @@ import java.util.List;
  * The one place that writes a RunnerGroup's status and records the events that go with it: it
  * compares the wanted status with what was last written, writes only on a change (with JOSDK's
  * compare-and-write of the status subresource, which retries on a conflict with a fresh copy and
- * puts the result in the cache), and records the events after the write, so that a reconcile
- * that finds nothing new writes and records nothing.
+ * puts the result in the cache). The reconciler records the events once the reconcile's workload
+ * writes are made, for the status it last wrote, so that a reconcile that finds nothing new writes
+ * and records nothing, and an event names what was done (a create that met a foreign object is
+ * recorded as the collision, not as a start).
  */
 final class StatusRecorder {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -28,8 +30,8 @@ final class StatusRecorder {
    * @param written the status last written (the group's, or that of an earlier write of this reconcile)
    * @return the status now written
    */
-  RunnerGroupStatus record(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus written,
-      RunnerGroupStatus wanted, List<EventNote> notes) {
+  RunnerGroupStatus write(RunnerGroup group, Context<RunnerGroup> context, RunnerGroupStatus written,
+      RunnerGroupStatus wanted) {
     if (!changed(written, wanted)) {
       return written;
     }
@@ -37,13 +39,18 @@ final class StatusRecorder {
       fresh.setStatus(wanted);
       return fresh;
     });
-    events.record(group, notes);
     return wanted;
   }
 
+  void record(RunnerGroup group, List<EventNote> notes) {
+    events.record(group, notes);
+  }
+
   static boolean changed(RunnerGroupStatus before, RunnerGroupStatus after) {
-    JsonNode a = SERIALIZATION.convertValue(before, JsonNode.class);
-    JsonNode b = SERIALIZATION.convertValue(after, JsonNode.class);
-    return before == null || !a.equals(b);
+    return before == null || !tree(before).equals(tree(after));
+  }
+
+  static JsonNode tree(RunnerGroupStatus status) {
+    return SERIALIZATION.convertValue(status, JsonNode.class);
   }
 }

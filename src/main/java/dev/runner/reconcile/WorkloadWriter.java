@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,19 +82,29 @@ final class WorkloadWriter {
   }
 
   /**
-   * Each action concerns another service's workload, so they go out in parallel: a wave of
-   * twenty services costs one round trip, not twenty.
-   *
-   * @return the writes the API server refused (403 forbidden, 422 invalid), by service, with the
-   *     API server's own message; the other services' writes were made. Any other failure is thrown.
+   * What a decision's writes met: the writes the API server refused (403 forbidden, 422 invalid),
+   * by service, with the API server's own message, and the creates that met an object holding the
+   * name (409), with that object as read after the 409 (null: gone by then). The other services'
+   * writes were made.
    */
-  Map<String, String> apply(RunnerGroup group, Decision decision, Map<String, Workload> observed) {
+  record Applied(Map<String, String> refused, List<Conflict> conflicts) {}
+
+  /** A create of a service's workload (or of a StatefulSet's headless Service) met an object of that name. */
+  record Conflict(String service, HasMetadata holder) {}
+
+  /**
+   * Each action concerns another service's workload, so they go out in parallel: a wave of
+   * twenty services costs one round trip, not twenty. Any failure but a refusal or a create's
+   * 409 is thrown.
+   */
+  Applied apply(RunnerGroup group, Decision decision, Map<String, Workload> observed) {
     Map<String, List<Action>> byService = new LinkedHashMap<>();
     decision.actions().forEach(action -> byService.computeIfAbsent(action.service(), k -> new ArrayList<>()).add(action));
     Map<String, String> refused = new ConcurrentSkipListMap<>();
+    List<Conflict> conflicts = new CopyOnWriteArrayList<>();
     Parallel.run(List.copyOf(byService.values()), executor, actions -> {
       try {
-        actions.forEach(action -> apply(group, decision, observed, action));
+        actions.forEach(action -> apply(group, decision, observed, action, conflicts));
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_FORBIDDEN && e.getCode() != UNPROCESSABLE) {
           throw e;
@@ -102,10 +113,11 @@ final class WorkloadWriter {
             ? e.getStatus().getMessage() : e.getMessage());
       }
     });
-    return refused;
+    return new Applied(refused, List.copyOf(conflicts));
   }
 
-  private void apply(RunnerGroup group, Decision decision, Map<String, Workload> observed, Action action) {
+  private void apply(RunnerGroup group, Decision decision, Map<String, Workload> observed, Action action,
+      List<Conflict> conflicts) {
     String name = Names.deploymentName(group.getMetadata().getName(), action.service());
     String namespace = group.getMetadata().getNamespace();
     ResourceID id = new ResourceID(name, namespace);
@@ -114,8 +126,17 @@ final class WorkloadWriter {
     // The kind of what is there (a removed service's too), else the one the spec asks for.
     WorkloadKind kind = current != null ? current.kind() : plan.spec().kind();
     if (action instanceof Action.Create create) {
+      // No read before the create: the informers see only objects with our labels, so a name held
+      // by someone else's object shows as the create's 409, and only then is the object read.
       if (kind == WorkloadKind.StatefulSet) {
-        createIfAbsent(WorkloadFactory.headlessService(group, plan), namespace);
+        Service headless = WorkloadFactory.headlessService(group, plan);
+        if (!create(headless, namespace)) {
+          Service holder = client.services().inNamespace(namespace).withName(name).get();
+          if (holder == null || !WorkloadFactory.ownedBy(holder, group)) {
+            conflicts.add(new Conflict(action.service(), holder));
+            return; // the StatefulSet is not created beside a Service that is not ours
+          }
+        }
       }
       HasMetadata wanted = WorkloadFactory.build(group, plan, create.replicas());
       try {
@@ -125,7 +146,9 @@ final class WorkloadWriter {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e;
         }
-        LOG.debug("{} {}/{} exists already; the next reconcile reads it", kind, namespace, name);
+        LOG.debug("{} {}/{} exists already; reading it", kind, namespace, name);
+        conflicts.add(new Conflict(action.service(), client.resources(WorkloadFactory.type(kind)).inNamespace(namespace)
+            .withName(name).get()));
       }
     } else if (action instanceof Action.Update update) {
       if (kind == WorkloadKind.StatefulSet) {
@@ -155,15 +178,25 @@ final class WorkloadWriter {
     }
   }
 
-  /** Creates the object unless it exists (ours: the name was checked before the create, see the reconciler). */
+  /**
+   * Creates the Service unless one of that name exists (for an update or a restore: the
+   * StatefulSet is ours and so is, as the create judged, its Service).
+   */
   private void createIfAbsent(Service object, String namespace) {
+    create(object, namespace);
+  }
+
+  /** @return false if an object of that name exists (409) */
+  private boolean create(Service object, String namespace) {
     try {
       Service created = client.resource(object).inNamespace(namespace).create();
       services.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;
       }
+      return false;
     }
   }
 

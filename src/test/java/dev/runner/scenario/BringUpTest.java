@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.runner.api.GroupPhase;
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.api.ServicePhase;
+import dev.runner.api.ServiceReason;
 import dev.runner.sandbox.Behavior;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -295,6 +296,46 @@ class BringUpTest extends ScenarioTest {
     assertThat(after.getSpec().getReplicas()).isEqualTo(3);
     assertThat(after.getMetadata().getGeneration()).isEqualTo(1L);
     assertThat(version).isNotNull();
+  }
+
+  /**
+   * The create goes out without a read of the name first; its 409 is judged then. The service that
+   * met someone else's object records the collision, not a start, and while the object stays, a
+   * later reconcile reads the name before creating and writes nothing.
+   */
+  @Test
+  void aNameHeldByAForeignObjectIsJudgedOnTheCreatesConflictAndStaysACollisionWithoutWrites() {
+    client.resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName("held-db").withNamespace(NS).endMetadata()
+        .withNewSpec().withReplicas(0)
+          .withNewSelector().addToMatchLabels("app", "theirs").endSelector()
+          .withNewTemplate().withNewMetadata().addToLabels("app", "theirs").endMetadata()
+            .withNewSpec().addNewContainer().withName("x").withImage("theirs:1").endContainer().endSpec()
+          .endTemplate()
+        .endSpec().build()).create();
+    apply(group("held", svc("db", "") + svc("web", "")));
+    awaitService("held", "db", ServicePhase.Failed);
+    awaitService("held", "web", ServicePhase.Ready);
+    assertThat(service("held", "db").orElseThrow().getReason()).isEqualTo(ServiceReason.NameCollision);
+    assertThat(events("held")).map(e -> e.getMessage()).noneMatch(m -> m.startsWith("started service db"));
+    assertThat(deployment("held-db").getMetadata().getOwnerReferences()).isNullOrEmpty();
+
+    String version = group("held").getMetadata().getResourceVersion();
+    int decisions = cluster.decisions();
+    int mark = cluster.requests().map(RequestLog::mark).orElse(0);
+    // Wake the reconciler with an event that changes nothing it cares about: a label on web's Pod.
+    String pod = pods("held-web").get(0).getMetadata().getName();
+    client.pods().inNamespace(NS).withName(pod)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
+    await().atMost(PATIENCE).until(() -> cluster.decisions() > decisions);
+    assertThat(group("held").getMetadata().getResourceVersion()).as("no status write").isEqualTo(version);
+    cluster.requests().ifPresent(log -> {
+      assertThat(log.since(mark)).as("writes but the test's own patch of the Pod")
+          .noneMatch(e -> e.write() && !e.path().contains("/pods/" + pod));
+      assertThat(log.count(mark, e -> e.method().equals("GET") && e.path().contains("/deployments/held-db")))
+          .as("the read of the held name").isPositive();
+    });
+    assertThat(deployment("held-db").getSpec().getReplicas()).isZero();
   }
 
   private static Condition condition(RunnerGroupStatus status, String type) {

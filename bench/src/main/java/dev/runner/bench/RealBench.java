@@ -96,6 +96,8 @@ final class RealBench {
         }
       }));
       cpu.track("bench JVM (client, pod stager)", ProcessHandle.current().pid());
+      // The suite's launcher takes its jar from this property (default target/runner-operator.jar): --jar sets it.
+      System.setProperty("realApiServer.operatorJar", o.jar);
       operator = OperatorProcess.start(server, dir.resolve("operator.log"), "bench-operator");
       cpu.track(AuditLog.OPERATOR, operator.pid());
       boolean withKro = o.figures.contains(3);
