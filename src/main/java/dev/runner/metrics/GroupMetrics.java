@@ -114,8 +114,12 @@ public final class GroupMetrics implements BiConsumer<ResourceID, Decision> {
     Counter restarts = Counter.builder(RESTARTS).description("Restarts of a RunnerGroup's services made by the operator")
         .tags(tags).register(registry);
     Group[] holder = new Group[1];
+    // Held strongly: Micrometer keeps a gauge's object by a weak reference, and nothing else holds
+    // this array, so after a garbage collection the gauge read NaN (RunCommandTest saw it in CI).
+    // The gauge goes with the group (forget).
     Gauge healthy = Gauge.builder(GROUP_HEALTHY, holder, h -> h[0] != null && h[0].healthy ? 1 : 0)
-        .description("1 when every service of the RunnerGroup is healthy, else 0").tags(tags).register(registry);
+        .description("1 when every service of the RunnerGroup is healthy, else 0").tags(tags).strongReference(true)
+        .register(registry);
     holder[0] = new Group(restarts, healthy);
     return holder[0];
   }

@@ -47,6 +47,16 @@ class GroupMetricsTest {
     return registry.get(GroupMetrics.RESTARTS).tag("group", id.getName()).counter().count();
   }
 
+  /** Micrometer holds a gauge's object weakly: the group's gauge must still read after collections. */
+  @Test
+  void aGroupsHealthGaugeSurvivesGarbageCollection() {
+    metrics.accept(app, decision(false, Map.of("db", service(ServicePhase.Ready, 0))));
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    assertThat(registry.get(GroupMetrics.GROUP_HEALTHY).tag("group", "app").gauge().value()).isEqualTo(1.0);
+  }
+
   @Test
   void everyPhaseIsPresentBeforeAnyGroup() {
     for (ServicePhase phase : ServicePhase.values()) {
