@@ -245,11 +245,16 @@ final class ServiceRun {
   private void restartNow(Map<String, ServiceStatus> statuses, boolean templateChanged) {
     status.setRestarts(0);
     status.setPhase(ServicePhase.Stopped);
-    boolean jobRuns = job && workload != null && !workload.scaledDown();
-    if (workload != null && (!blocking.isEmpty() || jobRuns)) {
-      // Its old pods are still stopping (or its old Job, still seen running, is still to go): the
-      // start waits for them, as a restart after backoff does. A Job goes first whatever it asks for
-      // (a finished one asks for no pods, yet must be deleted to run anew).
+    // A Job still seen running goes first. So does a finished one when the restart was asked for
+    // (a request is acted on once): left in place while the start waits for a dependency, the next
+    // reconcile would see it complete and call the service Completed again (seed 101345). A new
+    // template alone is seen again by every reconcile: the finished Job is deleted once the
+    // dependencies are met (startWhenReady).
+    boolean oldJob = job && workload != null && (!workload.scaledDown() || !templateChanged);
+    if (workload != null && (!blocking.isEmpty() || oldJob)) {
+      // Its old pods are still stopping (or its old Job is still to go): the start waits for them,
+      // as a restart after backoff does. A Job goes first whatever it asks for (a finished one asks
+      // for no pods, yet must be deleted to run anew).
       if (job) {
         deleteJob();
       } else {

@@ -7,6 +7,7 @@ import dev.runner.sim.SimEvent.Advance;
 import dev.runner.sim.SimEvent.Controllers;
 import dev.runner.sim.SimEvent.Delete;
 import dev.runner.sim.SimEvent.EditDependencies;
+import dev.runner.sim.SimEvent.EditImage;
 import dev.runner.sim.SimEvent.Exit;
 import dev.runner.sim.SimEvent.ForeignAppears;
 import dev.runner.sim.SimEvent.OtherScale;
@@ -137,6 +138,20 @@ class SimRegressionTest {
     holdsWithKinds(30817, 11, new Advance(1999), new Exit(229, 6, 0, true), RECONCILE, new Advance(2211),
         new EditDependencies(556, 4052292271160995651L), new SyncKind(true), new SyncAll(), RECONCILE, new Advance(1612),
         RECONCILE, new Advance(2422));
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING (found by the soak): s1, a Job that has completed, is restarted by hand
+   * while its dependency s0 (a StatefulSet) is still starting. The restart said Waiting for s0 and
+   * left the finished Job in place; the next reconcile, with the same observation, saw that Job
+   * complete and called the service Completed again (and its new dependent n15 Delaying): two
+   * statuses in turn. The old Job is now deleted first, whether or not the dependencies are met.
+   */
+  @Test
+  void seed_101345_aManualRestartOfACompletedJobWaitingForADependencyDeletesTheOldJobFirst() {
+    holdsWithKinds(101345, 2, RECONCILE, new Controllers(), new Controllers(), new SyncAll(), RECONCILE,
+        new Controllers(), new EditImage(226), new Controllers(), new Advance(120_000), new Controllers(),
+        new SyncKind(true), new AddService(8256447055822810929L), RECONCILE, new RestartService(610));
   }
 
   /** A world of every kind, as the simulation plays it since the kinds. */
