@@ -47,10 +47,8 @@ final class StatusRecorder {
   }
 
   static boolean changed(RunnerGroupStatus before, RunnerGroupStatus after) {
-    return before == null || !tree(before).equals(tree(after));
-  }
-
-  static JsonNode tree(RunnerGroupStatus status) {
-    return SERIALIZATION.convertValue(status, JsonNode.class);
+    JsonNode a = SERIALIZATION.convertValue(before, JsonNode.class);
+    JsonNode b = SERIALIZATION.convertValue(after, JsonNode.class);
+    return before == null || !a.equals(b);
   }
 }
