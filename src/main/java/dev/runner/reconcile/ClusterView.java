@@ -35,29 +35,10 @@ final class ClusterView {
   Observed observe(RunnerGroup group, boolean deleting, Instant now, GroupDependencies.Cluster groups) {
     String name = group.getMetadata().getName();
     String namespace = group.getMetadata().getNamespace();
-    Map<String, WorkloadKind> kinds = new TreeMap<>();
-    if (group.getSpec() != null) {
-      group.getSpec().getServices().stream().filter(s -> s.getName() != null).forEach(s -> kinds.put(s.getName(), s.kind()));
-    }
+    Map<String, WorkloadKind> kinds = kinds(group);
     Map<String, Workload> owned = new TreeMap<>();
     Set<String> foreign = new HashSet<>();
-    workloads.forEach((kind, informer) -> {
-      for (HasMetadata object : informer.getSecondaryResources(group)) {
-        String service = label(object.getMetadata().getLabels(), Names.SERVICE_LABEL);
-        if (service == null || !object.getMetadata().getName().equals(Names.deploymentName(name, service))) {
-          continue;
-        }
-        // A service in the spec is its workload of the spec's kind (the kind of a service cannot change).
-        if (kinds.containsKey(service) && kinds.get(service) != kind) {
-          continue;
-        }
-        if (WorkloadFactory.ownedBy(object, group)) {
-          owned.put(service, Workload.of(object));
-        } else {
-          foreign.add(service);
-        }
-      }
-    });
+    workloads.forEach((kind, informer) -> sort(group, kinds, kind, informer.getSecondaryResources(group), owned, foreign));
     // A managed-looking workload of another group can hold one of our names.
     kinds.forEach((service, kind) -> {
       if (!owned.containsKey(service) && !foreign.contains(service)
@@ -82,6 +63,50 @@ final class ClusterView {
         annotations == null ? null : annotations.get(Names.RESTART_ANNOTATION), serviceRestarts(annotations),
         group.getStatus(), owned, foreign, byService, now,
         GroupDependencies.observe(new GroupRef(namespace, name), GroupDependencies.refs(namespace, group.getSpec()), groups));
+  }
+
+  /** The kinds of the services of a group's spec, by service name. */
+  private static Map<String, WorkloadKind> kinds(RunnerGroup group) {
+    Map<String, WorkloadKind> kinds = new TreeMap<>();
+    if (group.getSpec() != null) {
+      group.getSpec().getServices().stream().filter(s -> s.getName() != null).forEach(s -> kinds.put(s.getName(), s.kind()));
+    }
+    return kinds;
+  }
+
+  /**
+   * Sorts objects of one kind labelled for the group into its own workloads (by service) and the
+   * services whose name something else holds; an object not named as its service's workload, or
+   * not of the kind the spec gives its service, is neither (a service's kind cannot change).
+   */
+  private static void sort(RunnerGroup group, Map<String, WorkloadKind> kinds, WorkloadKind kind,
+      Collection<? extends HasMetadata> objects, Map<String, Workload> owned, Set<String> foreign) {
+    for (HasMetadata object : objects) {
+      String service = label(object.getMetadata().getLabels(), Names.SERVICE_LABEL);
+      if (service == null || !object.getMetadata().getName().equals(Names.deploymentName(group.getMetadata().getName(), service))
+          || (kinds.containsKey(service) && kinds.get(service) != kind)) {
+        continue;
+      }
+      if (WorkloadFactory.ownedBy(object, group)) {
+        owned.put(service, Workload.of(object));
+      } else {
+        foreign.add(service);
+      }
+    }
+  }
+
+  /**
+   * The observation with the group's own workloads that a direct list (not the caches) found and
+   * the caches did not show added: a create whose answer was lost, and whose watch event has not
+   * come yet, is in no cache.
+   */
+  static Observed withListed(Observed observed, RunnerGroup group, Map<WorkloadKind, ? extends Collection<? extends HasMetadata>> listed) {
+    Map<String, WorkloadKind> kinds = kinds(group);
+    Map<String, Workload> owned = new TreeMap<>();
+    listed.forEach((kind, objects) -> sort(group, kinds, kind, objects, owned, new HashSet<>()));
+    owned.keySet().removeAll(observed.workloads().keySet());
+    owned.keySet().removeAll(observed.foreign());
+    return owned.isEmpty() ? observed : with(observed, owned, List.of());
   }
 
   /** A group as a dependency of others: what it depends on and its state. */

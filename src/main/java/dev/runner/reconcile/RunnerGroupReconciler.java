@@ -220,6 +220,20 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       observed = checked;
       decision = supervisor.decide(observed);
     }
+    if (deleting && decision.stopped() && !StatusRecorder.changed(group.getStatus(), decision.status())) {
+      // Before the finalizer goes (this cleanup writes no status, so it removes it), what is left
+      // is read from the API server, not the caches: a create whose answer was lost, its watch
+      // event not come yet, is in no cache.
+      Observed listed = ClusterView.withListed(observed, group, listWorkloads(client, group));
+      if (listed != observed) {
+        Set<String> missed = new java.util.TreeSet<>(listed.workloads().keySet());
+        missed.removeAll(observed.workloads().keySet());
+        LOG.info("{}/{}: the API server holds workloads of {} that the caches do not show yet; stopping them first",
+            group.getMetadata().getNamespace(), group.getMetadata().getName(), missed);
+        observed = listed;
+        decision = supervisor.decide(observed);
+      }
+    }
     RunnerGroupStatus previous = group.getStatus();
     // The status first, then the workloads: the status holds what cannot be observed again (restart
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
@@ -274,6 +288,21 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     }
     observer.accept(id, decision);
     return decision;
+  }
+
+  /** The group's workloads of every kind as the API server lists them now (by the operator's labels). */
+  private Map<WorkloadKind, List<? extends HasMetadata>> listWorkloads(KubernetesClient client, RunnerGroup group) {
+    List<WorkloadKind> kinds = List.of(WorkloadKind.values());
+    List<List<? extends HasMetadata>> lists = Parallel.map(kinds, executor, kind -> client.resources(WorkloadFactory.type(kind))
+        .inNamespace(group.getMetadata().getNamespace())
+        .withLabel(Names.MANAGED_BY, Names.OPERATOR)
+        .withLabel(Names.GROUP_LABEL, group.getMetadata().getName())
+        .list().getItems());
+    Map<WorkloadKind, List<? extends HasMetadata>> listed = new EnumMap<>(WorkloadKind.class);
+    for (int i = 0; i < kinds.size(); i++) {
+      listed.put(kinds.get(i), lists.get(i));
+    }
+    return listed;
   }
 
   /** Thrown after refused workload writes were recorded, so that JOSDK retries with its backoff. */

@@ -7,6 +7,8 @@ import dev.runner.core.Decision;
 import dev.runner.core.GroupPlan;
 import dev.runner.core.Names;
 import dev.runner.core.Workload;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -166,8 +168,11 @@ final class WorkloadWriter {
     } else if (action instanceof Action.Delete) {
       // Background: the workload goes at once, the garbage collector deletes its pods; the core
       // waits for the pods it must (those not yet history) before it goes on.
-      client.resources(WorkloadFactory.type(kind)).inNamespace(namespace).withName(name)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+      // With the UID seen as precondition: a repeated delete (the cache not yet told of the first)
+      // must not reach an object someone else has created under the name since.
+      if (current != null) {
+        deleteIfSame(client, kind, current.object());
+      }
       if (kind == WorkloadKind.StatefulSet) {
         // Its headless Service goes with it; its PersistentVolumeClaims stay (unless its retention policy says otherwise).
         Service service = client.services().inNamespace(namespace).withName(name).get();
@@ -175,6 +180,37 @@ final class WorkloadWriter {
           client.resource(service).delete();
         }
       }
+    }
+  }
+
+  /**
+   * Deletes the object of that name only if it is still the one given (its UID as the delete's
+   * precondition; fabric8's delete can only make a resourceVersion one, which a status write of
+   * the workload's controller breaks), in the background (the garbage collector takes its pods).
+   *
+   * @return false when nothing was deleted: the name is free (404) or held by another object (409)
+   */
+  static boolean deleteIfSame(KubernetesClient client, WorkloadKind kind, HasMetadata object) {
+    Class<? extends HasMetadata> type = WorkloadFactory.type(kind);
+    DeleteOptions options = new DeleteOptionsBuilder()
+        .withPropagationPolicy(DeletionPropagation.BACKGROUND.toString())
+        .withNewPreconditions().withUid(object.getMetadata().getUid()).endPreconditions()
+        .build();
+    String path = "/apis/" + HasMetadata.getApiVersion(type) + "/namespaces/" + object.getMetadata().getNamespace() + "/"
+        + HasMetadata.getPlural(type) + "/" + object.getMetadata().getName();
+    try {
+      client.raw(path, "DELETE", options);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return false;
+      }
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        LOG.info("{} {}/{} is not the object seen (UID {}) any more; not deleted", kind, object.getMetadata().getNamespace(),
+            object.getMetadata().getName(), object.getMetadata().getUid());
+        return false;
+      }
+      throw e;
     }
   }
 

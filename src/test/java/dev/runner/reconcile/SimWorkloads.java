@@ -1,9 +1,13 @@
 package dev.runner.reconcile;
 
 import dev.runner.api.RunnerGroup;
+import dev.runner.api.WorkloadKind;
 import dev.runner.core.GroupPlan;
+import dev.runner.core.Observed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The operator's own workload building, opened to the simulation ({@code dev.runner.sim}): the
@@ -30,5 +34,10 @@ public final class SimWorkloads {
   /** {@link WorkloadFactory#ownedBy}: its controller owner reference is the group's. */
   public static boolean ownedBy(HasMetadata object, RunnerGroup group) {
     return WorkloadFactory.ownedBy(object, group);
+  }
+
+  /** {@link ClusterView#withListed}: the group's workloads a direct list found that the caches did not show, added. */
+  public static Observed withListed(Observed observed, RunnerGroup group, Map<WorkloadKind, List<HasMetadata>> listed) {
+    return ClusterView.withListed(observed, group, listed);
   }
 }

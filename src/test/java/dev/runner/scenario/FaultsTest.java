@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -157,6 +159,41 @@ class FaultsTest extends ScenarioTest {
     if (faulty) {
       assertThat(faults().injected()).isPositive();
     }
+  }
+
+  /**
+   * A create went through but its answer was lost, and no watch has shown the Deployment since (the
+   * Deployments' watch is down): no cache holds it. The group is deleted then; the finalizer must
+   * not go before the Deployment does (the mock server has no garbage collector to take it after).
+   * The watch comes back once the operator has written to the Deployment it listed, so that its
+   * delete is seen; without the list the Deployment is never stopped and the group never goes.
+   */
+  @Test
+  void aWorkloadNoCacheShowsIsStoppedBeforeTheFinalizerGoes() {
+    // No pods either (the kubelet is stopped): a Deployment its controllers have not acted on yet.
+    ((MockClusterFixture) cluster).kubelet().close();
+    faults().dropWatches(watch -> watch.contains("/deployments"));
+    AtomicBoolean first = new AtomicBoolean(true);
+    faults().fail(method("POST").and(path("/deployments")).and(request -> first.getAndSet(false)), 1.0, LOST_RESPONSE);
+    apply("""
+        apiVersion: runner.dev/v1alpha1
+        kind: RunnerGroup
+        metadata: {name: lost}
+        spec:
+          services:
+        """ + svc("a", ""));
+    await().atMost(PATIENCE).until(() -> faults().injected(LOST_RESPONSE) == 1
+        && client.apps().deployments().inNamespace(NS).withName("lost-a").get() != null);
+
+    client.resources(RunnerGroup.class).inNamespace(NS).withName("lost").delete();
+
+    // The operator stops what it listed; the watch comes back after that, so its delete is seen.
+    await().atMost(PATIENCE).until(() -> faults().answers().stream()
+        .anyMatch(a -> a.operator() && a.path().startsWith(DEPLOYMENTS + "/lost-a") && !"GET".equals(a.method())));
+    faults().resumeWatches();
+    await().atMost(PATIENCE).until(() -> group("lost") == null);
+    assertThat(client.apps().deployments().inNamespace(NS).withName("lost-a").get()).isNull();
+    assertThat(faults().acceptedCreates(DEPLOYMENTS, "lost-a")).isEqualTo(1);
   }
 
   /** What "converged" means for a group: the status of every service as a user reads it. */

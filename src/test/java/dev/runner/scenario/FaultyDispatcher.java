@@ -61,7 +61,8 @@ public final class FaultyDispatcher extends Dispatcher {
   private final List<Answer> answers = new CopyOnWriteArrayList<>();
   private final Set<WebSocket> watches = ConcurrentHashMap.newKeySet();
   private final Set<String> staleWatches = ConcurrentHashMap.newKeySet();
-  private volatile boolean watchesDown;
+  /** The paths of the operator's watches refused now. */
+  private volatile Predicate<String> watchesDown = path -> false;
   private volatile Duration slowness = Duration.ofMillis(300);
 
   public FaultyDispatcher(Dispatcher delegate, long seed) {
@@ -92,16 +93,24 @@ public final class FaultyDispatcher extends Dispatcher {
    * resourceVersion it no longer has: the informer lists again.
    */
   public void dropWatches() {
-    watchesDown = true;
+    dropWatches(path -> true);
+  }
+
+  /** As {@link #dropWatches()}, for the watches whose path {@code paths} matches only (say, one kind's). */
+  public void dropWatches(Predicate<String> paths) {
+    watchesDown = paths;
     for (WebSocket socket : List.copyOf(watches)) {
-      staleWatches.add(base(socket.request().getPath()));
-      socket.close(1001, "dropped by the test");
-      watches.remove(socket);
+      String path = socket.request().getPath();
+      if (paths.test(path)) {
+        staleWatches.add(base(path));
+        socket.close(1001, "dropped by the test");
+        watches.remove(socket);
+      }
     }
   }
 
   public void resumeWatches() {
-    watchesDown = false;
+    watchesDown = path -> false;
   }
 
   public List<Answer> answers() {
@@ -131,7 +140,7 @@ public final class FaultyDispatcher extends Dispatcher {
     String path = request.getPath();
     String posted = postedName(request);
     if (operator && path.contains("watch=true")) {
-      if (watchesDown) {
+      if (watchesDown.test(path)) {
         return record(request, posted, true, error(500, "InternalError", "watches are down"), Fault.SERVER_ERROR);
       }
       if (staleWatches.remove(base(path))) {

@@ -1,5 +1,6 @@
 package dev.runner.sim;
 
+import dev.runner.api.RunnerGroup;
 import dev.runner.api.RunnerGroupStatus;
 import dev.runner.api.ServiceSpec;
 import dev.runner.api.WorkloadKind;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -208,6 +210,13 @@ final class SimOperator {
       observed = checked;
       decision = decider.decide(observed);
     }
+    if (cluster.deleting && decision.stopped() && !changed(before, decision.status())) {
+      Observed listed = listBeforeTheFinalizerGoes(cluster, observed);
+      if (listed != observed) {
+        observed = listed;
+        decision = decider.decide(observed);
+      }
+    }
     Map<String, HasMetadata> objectsBefore = new TreeMap<>(cluster.workloads);
     List<Action> applied = new ArrayList<>();
     if (fault == Fault.STATUS_BEFORE) {
@@ -265,6 +274,21 @@ final class SimOperator {
       finalizerRemoved = true;
     }
     return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), finalizerRemoved, false, left);
+  }
+
+  /**
+   * The reconciler's list before the finalizer goes: the group's workloads as the cluster holds
+   * them (not the cache), classified by the reconciler's own code.
+   */
+  private static Observed listBeforeTheFinalizerGoes(SimCluster cluster, Observed observed) {
+    RunnerGroup group = new RunnerGroup();
+    group.setMetadata(SimCluster.GROUP_OBJECT.getMetadata());
+    group.setSpec(cluster.spec);
+    Map<WorkloadKind, List<HasMetadata>> listed = new EnumMap<>(WorkloadKind.class);
+    cluster.workloads.values().stream().filter(w -> w.getMetadata().getLabels() != null
+            && SimCluster.GROUP.equals(w.getMetadata().getLabels().get(Names.GROUP_LABEL)))
+        .forEach(w -> listed.computeIfAbsent(Workload.of(w).kind(), k -> new ArrayList<>()).add(w));
+    return SimWorkloads.withListed(observed, group, listed);
   }
 
   private void syncBack(SimCluster cluster, String service, Map<String, HasMetadata> objectsBefore) {

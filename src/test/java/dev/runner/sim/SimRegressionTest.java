@@ -154,6 +154,19 @@ class SimRegressionTest {
         new SyncKind(true), new AddService(8256447055822810929L), RECONCILE, new RestartService(610));
   }
 
+  /**
+   * FINALIZER_LAST (found by the soak; six more worlds broke it the same way): s0's StatefulSet is
+   * created but the answer is lost, so the operator's cache never held it; the group is deleted,
+   * and the cache, holding nothing of the group, said stopped: the finalizer went while the
+   * StatefulSet stayed. Before the finalizer goes, the operator now lists the group's workloads
+   * from the API server and stops what the caches did not show.
+   */
+  @Test
+  void seed_203038_aWorkloadWhoseCreateAnswerWasLostIsStoppedBeforeTheFinalizerGoes() {
+    holdsWithKinds(203038, 1, RECONCILE, new Advance(1845), new Advance(350), new Advance(1818),
+        new Reconcile(SimOperator.Fault.WRITE_AFTER, 798), new Delete(), RECONCILE, RECONCILE);
+  }
+
   /** A world of every kind, as the simulation plays it since the kinds. */
   private static void holdsWithKinds(long seed, int services, SimEvent... events) {
     Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
