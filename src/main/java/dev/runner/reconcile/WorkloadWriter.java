@@ -160,11 +160,13 @@ final class WorkloadWriter {
       HasMetadata updated = client.resource(WorkloadFactory.rewrite(current.object(), wanted)).update();
       cache(kind).handleRecentResourceUpdate(id, updated, current.object());
     } else if (action instanceof Action.Scale scale) {
-      HasMetadata updated = client.resources(WorkloadFactory.type(kind)).inNamespace(namespace).withName(name)
-          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + scale.replicas() + "}}");
-      if (current != null) {
-        cache(kind).handleRecentResourceUpdate(id, updated, current.object());
+      if (current == null) {
+        client.resources(WorkloadFactory.type(kind)).inNamespace(namespace).withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + scale.replicas() + "}}");
+        return;
       }
+      scaleIfSame(client, kind, current.object(), scale.replicas())
+          .ifPresent(updated -> cache(kind).handleRecentResourceUpdate(id, updated, current.object()));
     } else if (action instanceof Action.Delete) {
       // Background: the workload goes at once, the garbage collector deletes its pods; the core
       // waits for the pods it must (those not yet history) before it goes on.
@@ -180,6 +182,35 @@ final class WorkloadWriter {
           client.resource(service).delete();
         }
       }
+    }
+  }
+
+  /**
+   * Scales the object of that name only if it is still the one given: a JSON patch whose first
+   * operation tests the UID. A failed test is a 422, as a refusal is; only then is the name read,
+   * and an object of another UID there (or none) means nothing of ours was scaled.
+   *
+   * @return the object as scaled, or empty when the name is free or held by another object
+   */
+  static java.util.Optional<HasMetadata> scaleIfSame(KubernetesClient client, WorkloadKind kind, HasMetadata object, int replicas) {
+    String uid = object.getMetadata().getUid();
+    var resource = client.resources(WorkloadFactory.type(kind)).inNamespace(object.getMetadata().getNamespace())
+        .withName(object.getMetadata().getName());
+    try {
+      return java.util.Optional.of(resource.patch(PatchContext.of(PatchType.JSON),
+          "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + uid + "\"},"
+              + "{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":" + replicas + "}]"));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND && e.getCode() != UNPROCESSABLE) {
+        throw e;
+      }
+      HasMetadata there = e.getCode() == UNPROCESSABLE ? resource.get() : null;
+      if (there != null && uid.equals(there.getMetadata().getUid())) {
+        throw e; // the same object, and the API server refuses the write: a refusal
+      }
+      LOG.info("{} {}/{} is not the object seen (UID {}) any more; not scaled", kind, object.getMetadata().getNamespace(),
+          object.getMetadata().getName(), uid);
+      return java.util.Optional.empty();
     }
   }
 

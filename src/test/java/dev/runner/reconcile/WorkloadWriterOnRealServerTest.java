@@ -50,6 +50,26 @@ class WorkloadWriterOnRealServerTest {
   }
 
   @Test
+  void aScaleTakesTheObjectSeenAndNotOneCreatedUnderItsNameSince(RealApiServer server) {
+    KubernetesClient client = server.client();
+    Deployment seen = client.resource(deployment("s1", "first")).create();
+    assertThat(WorkloadWriter.scaleIfSame(client, WorkloadKind.Deployment, seen, 0))
+        .hasValueSatisfying(scaled -> assertThat(((Deployment) scaled).getSpec().getReplicas()).isZero());
+    assertThat(WorkloadWriter.deleteIfSame(client, WorkloadKind.Deployment, seen)).isTrue();
+    await(client, Deployment.class, "s1");
+    Deployment other = client.resource(deployment("s1", "second")).create();
+
+    assertThat(WorkloadWriter.scaleIfSame(client, WorkloadKind.Deployment, seen, 3)).isEmpty();
+    Deployment left = client.apps().deployments().inNamespace(NS).withName("s1").get();
+    assertThat(left.getMetadata().getUid()).isEqualTo(other.getMetadata().getUid());
+    assertThat(left.getSpec().getReplicas()).isEqualTo(1);
+    // A name that is free: nothing scaled, no error.
+    client.resource(left).delete();
+    await(client, Deployment.class, "s1");
+    assertThat(WorkloadWriter.scaleIfSame(client, WorkloadKind.Deployment, left, 2)).isEmpty();
+  }
+
+  @Test
   void aJobsDeleteChecksItsUidToo(RealApiServer server) {
     KubernetesClient client = server.client();
     Job seen = client.resource(new JobBuilder().withNewMetadata().withName("j1").withNamespace(NS).endMetadata()

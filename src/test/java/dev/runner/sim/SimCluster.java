@@ -120,8 +120,6 @@ final class SimCluster {
   final Map<String, Ending> endings = new TreeMap<>();
   /** The terminations that end a Job (its pod's exit, its Failed condition), by key: the Job's uid. */
   final Map<String, String> jobOf = new TreeMap<>();
-  /** Names of every workload the group ever owned. */
-  final Set<String> everOwned = new TreeSet<>();
   Instant now;
   private int counter;
 
@@ -238,9 +236,6 @@ final class SimCluster {
       statusFrom(written, before);
     }
     written.getMetadata().setResourceVersion(next(""));
-    if (owned(written)) {
-      everOwned.add(name);
-    }
     workloads.put(name, written);
   }
 

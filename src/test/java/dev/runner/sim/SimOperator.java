@@ -276,6 +276,10 @@ final class SimOperator {
     return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), finalizerRemoved, false, left);
   }
 
+  private static boolean sameUid(HasMetadata seen, HasMetadata current) {
+    return java.util.Objects.equals(seen.getMetadata().getUid(), current.getMetadata().getUid());
+  }
+
   /**
    * The reconciler's list before the finalizer goes: the group's workloads as the cluster holds
    * them (not the cache), classified by the reconciler's own code.
@@ -378,7 +382,10 @@ final class SimOperator {
       cluster.write(SimWorkloads.rewrite(seen.object(), wanted));
     } else if (action instanceof Action.Scale scale) {
       if (current == null) {
-        return false;
+        return seen != null; // 404: a scale of what was seen writes nothing; one by name (nothing seen) throws
+      }
+      if (seen != null && !sameUid(seen.object(), current)) {
+        return true; // the UID test of the patch fails (422, the name read: not ours): nothing scaled
       }
       HasMetadata scaled = SimCluster.copy(current);
       if (scaled instanceof Deployment d) {
@@ -388,7 +395,7 @@ final class SimOperator {
       } // a Job has no replicas: the merge patch's field is dropped, the write changes nothing
       cluster.write(scaled);
     } else if (action instanceof Action.Delete) {
-      if (current != null) { // 404 on delete: fabric8 returns false, no exception
+      if (current != null && seen != null && sameUid(seen.object(), current)) { // else 404 or 409 (the UID precondition): nothing deleted
         cluster.deleteWorkload(name);
       }
       if (kind == WorkloadKind.StatefulSet) {
