@@ -136,8 +136,12 @@ public final class Supervisor {
    */
   public Decision refused(Observed observed, Decision decision, Map<String, String> refusals) {
     RunnerGroupStatus status = copy(decision.status());
+    Map<String, ServiceStatus> before = observed.previous() == null ? Map.of() : observed.previous().getServices();
     refusals.forEach((service, message) -> {
-      ServiceStatus s = status.getServices().computeIfAbsent(service, k -> new ServiceStatus());
+      // A service the decision no longer lists (removed, its workload's delete refused) keeps what
+      // its status held: its restart count is not reset by a refusal.
+      ServiceStatus s = status.getServices().computeIfAbsent(service,
+          k -> before.containsKey(k) ? ServiceStatuses.copy(before.get(k)) : new ServiceStatus());
       s.setReason(ServiceReason.WriteRefused);
       s.setError(message);
       s.setHealthy(false);

@@ -167,6 +167,18 @@ class SimRegressionTest {
         new Reconcile(SimOperator.Fault.WRITE_AFTER, 798), new Delete(), RECONCILE, RECONCILE);
   }
 
+  /**
+   * RESTART_COUNT (found by the soak, with 229487 and 233349): s0, a Job restarted once, is removed
+   * from the spec, and the delete of its Job is refused (422); the decision no longer listed s0,
+   * and the refusal wrote it a new status entry, its restart count 0. A refusal now starts from
+   * what the service's status held.
+   */
+  @Test
+  void seed_212720_aRefusedDeleteOfARemovedServiceKeepsItsRestartCount() {
+    holdsWithKinds(212720, 2, RECONCILE, new Controllers(), new Controllers(), new Exit(760, 8, 143, false),
+        new SyncKind(false), RECONCILE, new RemoveService(480), new Reconcile(SimOperator.Fault.WRITE_REFUSED, 755));
+  }
+
   /** A world of every kind, as the simulation plays it since the kinds. */
   private static void holdsWithKinds(long seed, int services, SimEvent... events) {
     Optional<Invariants.Violation> violation = Simulation.run(new Simulation.Script(seed, services, List.of(events)),
