@@ -37,7 +37,7 @@ public final class FailureDetector {
   public static List<Termination> visible(Workload workload, List<Pod> pods) {
     List<Termination> found = new ArrayList<>();
     for (Pod pod : pods) {
-      if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
+      if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null || ofAnotherJob(workload, pod)) {
         continue;
       }
       if (Pods.disrupted(pod)) {
@@ -66,6 +66,20 @@ public final class FailureDetector {
       workload.failure().filter(t -> t.outcome() == Outcome.ROLLOUT_FAILED || !podFailed).ifPresent(found::add);
     }
     return found;
+  }
+
+  /**
+   * A pod the Job controller made for another Job than the one seen (its controller owner
+   * reference names a Job of another UID): the service's previous Job, replaced or deleted by
+   * someone else, whose pod is still there. Its ending is that Job's, not the current one's.
+   */
+  private static boolean ofAnotherJob(Workload workload, Pod pod) {
+    if (!(workload instanceof Workload.OfJob job) || pod.getMetadata().getOwnerReferences() == null) {
+      return false;
+    }
+    String uid = job.object().getMetadata().getUid();
+    return uid != null && pod.getMetadata().getOwnerReferences().stream()
+        .anyMatch(ref -> Boolean.TRUE.equals(ref.getController()) && "Job".equals(ref.getKind()) && !uid.equals(ref.getUid()));
   }
 
   /**

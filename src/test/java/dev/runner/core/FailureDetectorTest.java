@@ -190,4 +190,37 @@ class FailureDetectorTest {
       assertThat(Pods.ready(gone)).isFalse();
     }
   }
+
+  @Nested
+  class Jobs {
+    private Pod ofJob(String uid) {
+      Pod p = pod("Failed", TestData.terminated("api", 137, "OOMKilled", 0, t(1)));
+      p.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+          .withApiVersion("batch/v1").withKind("Job").withName("app-api").withUid(uid).withController(true).build()));
+      return p;
+    }
+
+    private Workload job(String uid) {
+      return Workload.of(new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder().withNewMetadata().withName("app-api")
+          .withUid(uid).endMetadata().withNewSpec().endSpec().build());
+    }
+
+    @Test
+    void aPodOfTheJobSeenIsItsEnding() {
+      assertThat(FailureDetector.visible(job("uid-2"), List.of(ofJob("uid-2")))).extracting(Termination::outcome)
+          .containsExactly(Outcome.EXIT_NON_ZERO);
+    }
+
+    /** The previous Job's pod (that Job deleted, by someone else or for a re-run) says nothing of the Job seen now. */
+    @Test
+    void aPodOfAnotherJobIsNotTheJobSeensEnding() {
+      assertThat(FailureDetector.visible(job("uid-2"), List.of(ofJob("uid-1")))).isEmpty();
+    }
+
+    /** Without a Job seen (it is gone), the pod left is all there is to judge. */
+    @Test
+    void withoutAJobSeenItsPodIsJudged() {
+      assertThat(outcomes(ofJob("uid-1"))).containsExactly(Outcome.EXIT_NON_ZERO);
+    }
+  }
 }

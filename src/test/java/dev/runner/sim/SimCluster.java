@@ -644,9 +644,14 @@ final class SimCluster {
     if (spec.getMetadata() != null && spec.getMetadata().getAnnotations() != null) {
       annotations.putAll(spec.getMetadata().getAnnotations());
     }
+    // The Job and StatefulSet controllers own their pods (a Deployment's are its ReplicaSets', not played).
+    List<io.fabric8.kubernetes.api.model.OwnerReference> owners = workload instanceof Deployment ? List.of()
+        : List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion(workload.getApiVersion())
+            .withKind(workload.getKind()).withName(workload.getMetadata().getName()).withUid(workload.getMetadata().getUid())
+            .withController(true).withBlockOwnerDeletion(true).build());
     Pod pod = new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(NAMESPACE).withUid(next("uid-p")).withLabels(labels)
-          .withAnnotations(annotations).endMetadata()
+          .withAnnotations(annotations).withOwnerReferences(owners).endMetadata()
         .withSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder(spec.getSpec()).build())
         .withNewStatus().withPhase("Pending").endStatus()
         .build();
@@ -762,8 +767,9 @@ final class SimCluster {
 
   /** A termination of a Job's pod belongs to that Job. */
   private void ofJob(Pod pod, String key) {
-    if (workloads.values().stream().anyMatch(w -> w instanceof Job
-        && w.getMetadata().getUid().equals(pod.getMetadata().getLabels().get(OWNER_LABEL)))) {
+    // Also for a Job already deleted (by someone else) while its pod still runs: the pod's exit is
+    // that run's failure, whether the operator still saw the Job (and counts it) or not.
+    if (pod.getMetadata().getOwnerReferences().stream().anyMatch(ref -> "Job".equals(ref.getKind()))) {
       jobOf.put(key, pod.getMetadata().getLabels().get(OWNER_LABEL));
     }
   }
