@@ -117,6 +117,14 @@ final class ServiceRun {
       restartRunning(statuses);
     } else {
       supervise(templateChanged);
+      ServicePhase after = status.getPhase();
+      if (templateChanged && (after == ServicePhase.BackingOff || after == ServicePhase.Failed || after == ServicePhase.Completed)) {
+        // It stopped (a failure seen) while a new template waits: the new template restarts it now,
+        // as the next reconcile would for a stopped service; said twice, the two reconciles of
+        // one observation wrote two statuses (seed 202413).
+        actions.clear();
+        restartNow(statuses, true);
+      }
     }
     status.setRunning(DeploymentHealth.running(pods));
     status.setReadyReplicas(workload == null ? null : workload.readyReplicas());
@@ -134,6 +142,14 @@ final class ServiceRun {
     status.setStartedAt(null);
     status.setHealthySince(null);
     status.setNextRestartAt(null);
+    if (!unmet.isEmpty() || now.isBefore(Optional.ofNullable(Times.parse(status.getDependenciesMetAt())).orElse(now)
+        .plus(plan.startDelay()))) {
+      // A start that waits (for its dependencies, its start delay) has no replicas meanwhile: a
+      // restart for a new template, its scale to 0 not seen yet, goes to 0 first (seed 201321).
+      if (!job && actions.isEmpty()) {
+        ensureReplicas(0);
+      }
+    }
     if (!unmet.isEmpty()) {
       status.setPhase(ServicePhase.Waiting);
       status.setReason(ServiceReason.DependenciesNotReady);

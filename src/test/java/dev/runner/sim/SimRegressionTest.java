@@ -8,8 +8,10 @@ import dev.runner.sim.SimEvent.Controllers;
 import dev.runner.sim.SimEvent.Delete;
 import dev.runner.sim.SimEvent.EditDependencies;
 import dev.runner.sim.SimEvent.EditImage;
+import dev.runner.sim.SimEvent.Evict;
 import dev.runner.sim.SimEvent.Exit;
 import dev.runner.sim.SimEvent.ForeignAppears;
+import dev.runner.sim.SimEvent.OtherDelete;
 import dev.runner.sim.SimEvent.OtherScale;
 import dev.runner.sim.SimEvent.Reconcile;
 import dev.runner.sim.SimEvent.RemoveService;
@@ -177,6 +179,34 @@ class SimRegressionTest {
   void seed_212720_aRefusedDeleteOfARemovedServiceKeepsItsRestartCount() {
     holdsWithKinds(212720, 2, RECONCILE, new Controllers(), new Controllers(), new Exit(760, 8, 143, false),
         new SyncKind(false), RECONCILE, new RemoveService(480), new Reconcile(SimOperator.Fault.WRITE_REFUSED, 755));
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING (found by the soak): s1, restarted by hand and stopping for it, gets a new
+   * image while its Deployment (deleted by someone else, the cache not told yet) still shows 1
+   * replica; the restart waited for its dependency s0 with no scale to 0, and the same observation
+   * then rolled the new template out to the replica it saw. A start that waits now takes the
+   * workload to 0 first.
+   */
+  @Test
+  void seed_201321_aRestartWaitingForADependencyScalesItsWorkloadToZeroFirst() {
+    holdsWithKinds(201321, 4, RECONCILE, new Controllers(), new RemoveService(191), new Controllers(), new SyncKind(true),
+        RECONCILE, new RemoveService(578), new Evict(822, 0), new EditImage(117), new Controllers(),
+        new AddService(8900203092707023901L), new SyncAll(), new OtherDelete(1), new AddService(-7018427039736588771L),
+        new Controllers(), new Controllers(), new RestartService(957), new SyncKind(false), RECONCILE, RECONCILE);
+  }
+
+  /**
+   * NO_OP_WRITES_NOTHING (found by the soak, with 204390 211131 215475): s0, running, is scaled to 0
+   * by someone else, its container is OOM-killed and its image is edited, all before one
+   * reconcile. It counted the failure and backed off; the same observation then restarted it for
+   * the new template (the count reset): two statuses in turn. A failure seen with a new template
+   * now restarts the service for the template in the same reconcile.
+   */
+  @Test
+  void seed_202413_aFailureSeenWithANewTemplateRestartsForTheTemplateAtOnce() {
+    holdsWithKinds(202413, 1, RECONCILE, new Controllers(), new Controllers(), new OtherScale(466, 0),
+        new Exit(624, 4, 137, false), new SyncAll(), new EditImage(42), new Reconcile(SimOperator.Fault.WRITE_BEFORE, 611));
   }
 
   /** A world of every kind, as the simulation plays it since the kinds. */
