@@ -121,6 +121,8 @@ final class SimCluster {
   /** The terminations that end a Job (its pod's exit, its Failed condition), by key: the Job's uid. */
   final Map<String, String> jobOf = new TreeMap<>();
   Instant now;
+  /** How far the operator's machine clock is from the cluster's: steps (NTP, a VM resumed) move it either way. */
+  java.time.Duration operatorClock = java.time.Duration.ZERO;
   private int counter;
 
   SimCluster(RunnerGroupSpec spec, Instant now) {

@@ -86,6 +86,19 @@ sealed interface SimEvent {
     }
   }
 
+  /**
+   * The operator's clock steps, forward or back (NTP corrects it, a suspended VM resumes); the
+   * cluster's does not. Its deadlines (start delays, backoffs, resetAfter) are in its own clock; the
+   * API server's timestamps (a pod's deletion) are not. At most 5 minutes either way in all.
+   */
+  record ClockStep(long millis) implements SimEvent {
+    public void apply(SimWorld world) {
+      java.time.Duration limit = java.time.Duration.ofMinutes(5);
+      java.time.Duration stepped = world.cluster.operatorClock.plusMillis(millis);
+      world.cluster.operatorClock = stepped.compareTo(limit) > 0 ? limit : stepped.compareTo(limit.negated()) < 0 ? limit.negated() : stepped;
+    }
+  }
+
   /** A container of one pod (or of every pod) of a service exits with a code. */
   record Exit(int service, int pod, int code, boolean allPods) implements SimEvent {
     public void apply(SimWorld world) {
@@ -341,8 +354,11 @@ sealed interface SimEvent {
     if (roll < 660) {
       return new SyncService(r.nextInt(1000));
     }
-    if (roll < 760) {
+    if (roll < 754) {
       return new Advance(50 + r.nextInt(3000));
+    }
+    if (roll < 760) {
+      return new ClockStep(-60_000 + r.nextInt(120_001));
     }
     if (roll < 770) {
       return new Advance(Duration.ofMinutes(1 + r.nextInt(15)).toMillis());

@@ -190,7 +190,7 @@ final class SimOperator {
     owned.forEach((service, w) -> views.put(service, Workload.of(w)));
     return new Observed(SimCluster.GROUP, cluster.generation, cluster.spec, cluster.deleting,
         cluster.annotations.get(Names.RESTART_ANNOTATION), restarts, cluster.statusCopy(), views, foreign, byService,
-        cluster.now, GroupDependencies.Observation.NONE);
+        cluster.now.plus(cluster.operatorClock), GroupDependencies.Observation.NONE);
   }
 
   // ---- reconcile ----------------------------------------------------------------------------------
