@@ -48,8 +48,10 @@ public final class Supervisor {
       // and any service whose Pods remain (one removed from the spec, its Deployment already gone)
       everything.addAll(blocking.keySet());
       Teardown.Mode mode = observed.deleting() ? Teardown.Mode.DELETE : Teardown.Mode.SCALE_TO_ZERO;
+      Set<String> jobs = new TreeSet<>(kinds(plan).entrySet().stream()
+          .filter(e -> e.getValue() == dev.runner.api.WorkloadKind.Job).map(Map.Entry::getKey).toList());
       Teardown.Result result = Teardown.stop(everything, mode, observed.workloads(), blocking, previous.getServices(),
-          declared(plan));
+          declared(plan), jobs);
       actions.addAll(result.actions());
       Map<String, ServiceStatus> shown = new TreeMap<>(result.statuses());
       carryRefusals(previous.getServices(), shown, actions);

@@ -42,6 +42,14 @@ final class Teardown {
    */
   static Result stop(Set<String> toStop, Mode mode, Map<String, Workload> deployments, Map<String, List<Pod>> pods,
       Map<String, ServiceStatus> previous, Map<String, List<String>> declared) {
+    return stop(toStop, mode, deployments, pods, previous, declared, Set.of());
+  }
+
+  /**
+   * @param jobs the services of the spec that are Jobs: a suspend leaves a Completed one Completed
+   */
+  static Result stop(Set<String> toStop, Mode mode, Map<String, Workload> deployments, Map<String, List<Pod>> pods,
+      Map<String, ServiceStatus> previous, Map<String, List<String>> declared, Set<String> jobs) {
     Set<String> known = new TreeSet<>(toStop);
     known.addAll(deployments.keySet());
     pods.forEach((service, list) -> {
@@ -82,6 +90,12 @@ final class Teardown {
       status.setRunning(DeploymentHealth.running(servicePods));
       status.setReadyReplicas(deployment == null ? null : deployment.readyReplicas());
       if (done(deployment, servicePods, mode)) {
+        ServiceStatus was = previous.get(service);
+        if (mode == Mode.SCALE_TO_ZERO && jobs.contains(service) && was != null && was.getPhase() == ServicePhase.Completed) {
+          // A suspend leaves a finished Job as it is, and its service Completed: un-suspended, it
+          // is not run again, also when someone deleted the Job meanwhile (seed 211964).
+          continue;
+        }
         stoppedStatus(status, "");
         continue;
       }

@@ -135,6 +135,10 @@ final class Invariants {
       if (action instanceof Action.Create && plan.services().containsKey(service)
           && plan.services().get(service).spec().kind() == WorkloadKind.Job) {
         jobNotRerun(r, service);
+      } else if (action instanceof Action.Delete && plan.services().containsKey(service) && rerunAsked(r, service)) {
+        // Its finished Job deleted for a re-run the spec asked for then (a new template, its own
+        // restart): the create that follows is that re-run, also if the spec goes back meanwhile.
+        succeeded.remove(service);
       }
       boolean start = action instanceof Action.Create create ? create.replicas() > 0
           : action instanceof Action.Scale scale ? scale.replicas() > 0 && observedReplicas == 0
@@ -404,6 +408,13 @@ final class Invariants {
         "the Job of " + service + " was created again at " + r.observed().now() + " after it had succeeded (Completed), "
             + "with the same template and no new " + Names.SERVICE_RESTART_PREFIX + service + " (" + restart + ")");
     succeeded.remove(service);
+  }
+
+  /** A Job service that succeeded, and what the reconcile saw asks for another run (a new template, its own restart). */
+  private boolean rerunAsked(SimOperator.Reconcile r, String service) {
+    List<String> success = succeeded.get(service);
+    return success != null && (!TemplateHash.of(r.decision().plan().services().get(service)).equals(success.get(0))
+        || !Objects.equals(r.observed().serviceRestarts().get(service), success.get(1)));
   }
 
   /** A Job service the written status calls Completed: what it completed with. */

@@ -16,6 +16,7 @@ import dev.runner.sim.SimEvent.OtherScale;
 import dev.runner.sim.SimEvent.Reconcile;
 import dev.runner.sim.SimEvent.RemoveService;
 import dev.runner.sim.SimEvent.RestartService;
+import dev.runner.sim.SimEvent.Suspend;
 import dev.runner.sim.SimEvent.SyncAll;
 import dev.runner.sim.SimEvent.SyncKind;
 import java.util.List;
@@ -207,6 +208,19 @@ class SimRegressionTest {
   void seed_202413_aFailureSeenWithANewTemplateRestartsForTheTemplateAtOnce() {
     holdsWithKinds(202413, 1, RECONCILE, new Controllers(), new Controllers(), new OtherScale(466, 0),
         new Exit(624, 4, 137, false), new SyncAll(), new EditImage(42), new Reconcile(SimOperator.Fault.WRITE_BEFORE, 611));
+  }
+
+  /**
+   * JOB_NOT_RERUN (found by the soak, with 214180): s0, a Job that has completed, is suspended with
+   * its group, and someone deletes the finished Job meanwhile; the suspend had called the service
+   * Stopped, so un-suspending created its Job again. A suspend now leaves a Completed Job's service
+   * Completed (as it leaves the Job), and a Completed Job someone deleted is not re-created.
+   */
+  @Test
+  void seed_211964_aCompletedJobDeletedWhileSuspendedIsNotRunAgainOnResume() {
+    holdsWithKinds(211964, 3, new AddService(-3701406348020939187L), RECONCILE, new Controllers(), new Controllers(),
+        new Advance(2233), new Controllers(), new SyncAll(), RECONCILE, new AddService(-7608801161358811714L),
+        new Suspend(true), new OtherDelete(70), RECONCILE, new Suspend(false));
   }
 
   /** A world of every kind, as the simulation plays it since the kinds. */
