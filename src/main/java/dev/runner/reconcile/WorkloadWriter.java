@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -192,12 +193,12 @@ final class WorkloadWriter {
    *
    * @return the object as scaled, or empty when the name is free or held by another object
    */
-  static java.util.Optional<HasMetadata> scaleIfSame(KubernetesClient client, WorkloadKind kind, HasMetadata object, int replicas) {
+  static Optional<HasMetadata> scaleIfSame(KubernetesClient client, WorkloadKind kind, HasMetadata object, int replicas) {
     String uid = object.getMetadata().getUid();
     var resource = client.resources(WorkloadFactory.type(kind)).inNamespace(object.getMetadata().getNamespace())
         .withName(object.getMetadata().getName());
     try {
-      return java.util.Optional.of(resource.patch(PatchContext.of(PatchType.JSON),
+      return Optional.of(resource.patch(PatchContext.of(PatchType.JSON),
           "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + uid + "\"},"
               + "{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":" + replicas + "}]"));
     } catch (KubernetesClientException e) {
@@ -210,7 +211,7 @@ final class WorkloadWriter {
       }
       LOG.info("{} {}/{} is not the object seen (UID {}) any more; not scaled", kind, object.getMetadata().getNamespace(),
           object.getMetadata().getName(), uid);
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 
