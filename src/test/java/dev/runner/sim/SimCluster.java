@@ -121,6 +121,8 @@ final class SimCluster {
   /** The terminations that end a Job (its pod's exit, its Failed condition), by key: the Job's uid. */
   final Map<String, String> jobOf = new TreeMap<>();
   Instant now;
+  /** When each Deployment (by uid) last reported ProgressDeadlineExceeded. */
+  private final Map<String, Instant> deadlines = new TreeMap<>();
   /** How far the operator's machine clock is from the cluster's: steps (NTP, a VM resumed) move it either way. */
   java.time.Duration operatorClock = java.time.Duration.ZERO;
   private int counter;
@@ -751,12 +753,23 @@ final class SimCluster {
     pods.put(pod.getMetadata().getName(), next);
   }
 
-  /** The Deployment controller reports ProgressDeadlineExceeded (only on a rollout that is not complete). */
+  /**
+   * The Deployment controller reports ProgressDeadlineExceeded (only on a rollout that is not
+   * complete, and at least a second after the last time it did for that Deployment: a deadline is
+   * progressDeadlineSeconds, at least 1, without progress, and the condition's time has seconds
+   * only, so two deadlines of one Deployment never carry the same time; seed 535873 played two in
+   * the same second, which the world then took for one).
+   */
   void progressDeadline(String name) {
     if (!(workloads.get(name) instanceof Deployment d) || d.getStatus() == null || d.getSpec().getReplicas() == 0
         || d.getStatus().getAvailableReplicas() >= d.getSpec().getReplicas()) {
       return;
     }
+    Instant last = deadlines.get(d.getMetadata().getUid());
+    if (last != null && now.isBefore(last.plusSeconds(1))) {
+      return;
+    }
+    deadlines.put(d.getMetadata().getUid(), now);
     String at = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     Deployment next = new DeploymentBuilder(d).build();
     next.getMetadata().setResourceVersion(next(""));
