@@ -142,15 +142,8 @@ final class ServiceRun {
     status.setStartedAt(null);
     status.setHealthySince(null);
     status.setNextRestartAt(null);
-    if (!unmet.isEmpty() || now.isBefore(Optional.ofNullable(Times.parse(status.getDependenciesMetAt())).orElse(now)
-        .plus(plan.startDelay()))) {
-      // A start that waits (for its dependencies, its start delay) has no replicas meanwhile: a
-      // restart for a new template, its scale to 0 not seen yet, goes to 0 first (seed 201321).
-      if (!job && actions.isEmpty()) {
-        ensureReplicas(0);
-      }
-    }
     if (!unmet.isEmpty()) {
+      holdAtZero();
       status.setPhase(ServicePhase.Waiting);
       status.setReason(ServiceReason.DependenciesNotReady);
       status.setWaitingFor(unmet);
@@ -162,6 +155,7 @@ final class ServiceRun {
     status.setDependenciesMetAt(Times.format(metAt));
     Instant startAt = metAt.plus(plan.startDelay());
     if (now.isBefore(startAt)) {
+      holdAtZero();
       status.setPhase(ServicePhase.Delaying);
       status.setReason(ServiceReason.StartDelay);
       status.setError("start delay " + Durations.format(plan.startDelay()) + ": starting at " + Times.format(startAt));
@@ -188,6 +182,16 @@ final class ServiceRun {
       // create the API server keeps refusing writes no status, wakes no reconcile, and JOSDK's
       // retry backoff holds.
       status.setStartedAt(since);
+    }
+  }
+
+  /**
+   * A start that waits (for its dependencies, its start delay) has no replicas meanwhile: a restart
+   * for a new template, its scale to 0 not seen yet, goes to 0 first (seed 201321).
+   */
+  private void holdAtZero() {
+    if (!job && actions.isEmpty()) {
+      ensureReplicas(0);
     }
   }
 

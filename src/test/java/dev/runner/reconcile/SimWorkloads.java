@@ -4,6 +4,7 @@ import dev.runner.api.RunnerGroup;
 import dev.runner.api.WorkloadKind;
 import dev.runner.core.GroupPlan;
 import dev.runner.core.Observed;
+import dev.runner.core.Workload;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.List;
@@ -34,6 +35,11 @@ public final class SimWorkloads {
   /** {@link WorkloadFactory#ownedBy}: its controller owner reference is the group's. */
   public static boolean ownedBy(HasMetadata object, RunnerGroup group) {
     return WorkloadFactory.ownedBy(object, group);
+  }
+
+  /** {@link ClusterView#with}: the observation with workloads found by a direct read added, and names held by others. */
+  public static Observed with(Observed observed, Map<String, Workload> ours, java.util.Collection<String> foreign) {
+    return ClusterView.with(observed, ours, foreign);
   }
 
   /** {@link ClusterView#withListed}: the group's workloads a direct list found that the caches did not show, added. */

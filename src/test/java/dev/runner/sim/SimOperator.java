@@ -340,18 +340,7 @@ final class SimOperator {
         }
       }
     }
-    if (ours.isEmpty() && foreign.isEmpty()) {
-      return observed;
-    }
-    Map<String, Workload> owned = new TreeMap<>(observed.workloads());
-    owned.putAll(ours);
-    Set<String> notOurs = new HashSet<>(observed.foreign());
-    notOurs.addAll(foreign);
-    Map<String, List<Pod>> pods = new TreeMap<>(observed.pods());
-    pods.keySet().removeAll(notOurs);
-    return new Observed(observed.group(), observed.generation(), observed.spec(), observed.deleting(),
-        observed.restartRequest(), observed.serviceRestarts(), observed.previous(), owned, notOurs, pods, observed.now(),
-        observed.groups());
+    return ours.isEmpty() && foreign.isEmpty() ? observed : SimWorkloads.with(observed, ours, foreign);
   }
 
   /** One write as WorkloadWriter makes it; false when the API server answered 404 or 409 (the reconcile fails). */
