@@ -30,6 +30,27 @@ final class OperatorHeap {
     return used;
   }
 
+  /**
+   * The classes holding the most of the heap, live objects only ({@code jcmd PID GC.class_histogram}
+   * collects first): up to {@code top} rows of instances and bytes, largest first.
+   */
+  static java.util.List<java.util.Map<String, Object>> histogram(long pid, int top) throws IOException, InterruptedException {
+    String out = jcmd(pid, "GC.class_histogram");
+    java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+    // "   1:         12345        6789012  java.lang.String (java.base@17)"
+    Matcher m = HISTOGRAM_ROW.matcher(out);
+    while (m.find() && rows.size() < top) {
+      java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("class", m.group(3));
+      row.put("instances", Long.parseLong(m.group(1)));
+      row.put("bytes", Long.parseLong(m.group(2)));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static final Pattern HISTOGRAM_ROW = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+
   private static String jcmd(long pid, String what) throws IOException, InterruptedException {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
     Process p = new ProcessBuilder(jcmd, String.valueOf(pid), what).redirectErrorStream(true).start();

@@ -83,6 +83,7 @@ final class RealScale {
         .max().orElse(0);
     double wall = RealBench.ms(last - first);
     long heap = OperatorHeap.afterFullGc(operator.pid());
+    List<Map<String, Object>> histogram = OperatorHeap.histogram(operator.pid(), 30);
     double load1 = RealBench.load();
     long controlPlaneCpu = used.entrySet().stream().filter(e -> List.of("etcd", "kube-apiserver",
         "kube-controller-manager", "kube-scheduler", "kwok").contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
@@ -94,6 +95,7 @@ final class RealScale {
     j.put("healthyGroups", healthyGroups);
     j.put("applyToAllHealthyMs", wall);
     j.put("operatorHeapAfterFullGcBytes", heap);
+    j.set("operatorHeapHistogram", Report.JSON.valueToTree(histogram));
     j.put("operatorCpuMs", opCpu);
     j.put("controlPlaneCpuMs", controlPlaneCpu);
     j.set("cpuMs", Report.JSON.valueToTree(used));
@@ -106,6 +108,8 @@ final class RealScale {
         + " (operator " + f1(100.0 * opCpu / Math.max(1, opCpu + controlPlaneCpu)) + "%)", "operator not the bound",
         opCpu < controlPlaneCpu);
     report.row(fig, "operator heap after a full GC (MiB)", f1(heap / 1048576.0), "< 256 MiB", heap < 256L * 1048576);
+    histogram.stream().limit(8).forEach(row -> System.out.printf("  heap: %,12d B %,9d x %s%n", row.get("bytes"),
+        row.get("instances"), row.get("class")));
     report.row(fig, "load average start / end", f2(load0) + " / " + f2(load1), "", null);
     if (complete) {
       resync();
