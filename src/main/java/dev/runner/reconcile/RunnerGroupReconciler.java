@@ -17,6 +17,7 @@ import dev.runner.core.Supervisor;
 import dev.runner.core.Workload;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -114,11 +115,11 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     watched = InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
     // One informer per kind when all namespaces or one are watched: then each can have a trimmed store.
     boolean trim = watched.size() <= 1;
-    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context, trim));
-    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context, trim));
-    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context, trim));
-    pods = owned(Pod.class, "pods", context, trim);
-    services = owned(Service.class, "services", context, trim);
+    workloads.put(WorkloadKind.Deployment, owned(Deployment.class, "deployments", context, trim ? new TrimmedItemStore<>() : null));
+    workloads.put(WorkloadKind.StatefulSet, owned(StatefulSet.class, "statefulsets", context, trim ? new TrimmedItemStore<>() : null));
+    workloads.put(WorkloadKind.Job, owned(Job.class, "jobs", context, trim ? new TrimmedItemStore<>() : null));
+    pods = owned(Pod.class, "pods", context, trim ? TrimmedItemStore.pods() : null);
+    services = owned(Service.class, "services", context, trim ? new TrimmedItemStore<>() : null);
     dependencies = dependencies(context, trim);
     List<EventSource<?, RunnerGroup>> sources = new ArrayList<>(workloads.values());
     sources.addAll(List.of(pods, services, dependencies));
@@ -136,7 +137,7 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     context.getPrimaryCache().addIndexer(DEPENDS_ON_INDEX, group ->
         GroupDependencies.refs(group.getMetadata().getNamespace(), group.getSpec()).stream().map(GroupRef::toString).toList());
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(RunnerGroup.class, RunnerGroup.class)
-        .withItemStore(trim ? new TrimmedItemStore<>() : null)
+        .withItemStore(trim ? TrimmedItemStore.dependencies() : null)
         .withName("dependencies")
         .withSecondaryToPrimaryMapper(dependency -> context.getPrimaryCache()
             .byIndex(DEPENDS_ON_INDEX, new GroupRef(dependency.getMetadata().getNamespace(), dependency.getMetadata().getName()).toString())
@@ -165,10 +166,10 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
 
   /** An informer on the objects of a kind that carry our label, each mapped to its group by label. */
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> InformerEventSource<R, RunnerGroup> owned(
-      Class<R> kind, String name, EventSourceContext<RunnerGroup> context, boolean trim) {
+      Class<R> kind, String name, EventSourceContext<RunnerGroup> context, ItemStore<R> store) {
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, RunnerGroup.class)
         .withName(name)
-        .withItemStore(trim ? new TrimmedItemStore<>() : null)
+        .withItemStore(store)
         .withLabelSelector(Names.MANAGED_BY + "=" + Names.OPERATOR)
         .withSecondaryToPrimaryMapper(byGroupLabel())
         .withNamespacesInheritedFromController()

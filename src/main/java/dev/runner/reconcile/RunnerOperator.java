@@ -132,6 +132,10 @@ public final class RunnerOperator implements AutoCloseable {
         if (!namespaces.isEmpty()) {
           config.settingNamespaces(namespaces);
         }
+        if (namespaces.size() <= 1) {
+          // The primary cache without managedFields too; one store per informer (TrimmedItemStore).
+          config.withItemStore(new TrimmedItemStore<>());
+        }
       });
       return new RunnerOperator(operator);
     }

@@ -2,6 +2,7 @@ package dev.runner.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,9 +35,9 @@ final class OperatorHeap {
    * The classes holding the most of the heap, live objects only ({@code jcmd PID GC.class_histogram}
    * collects first): up to {@code top} rows of instances and bytes, largest first.
    */
-  static java.util.List<java.util.Map<String, Object>> histogram(long pid, int top) throws IOException, InterruptedException {
+  static List<java.util.Map<String, Object>> histogram(long pid, int top) throws IOException, InterruptedException {
     String out = jcmd(pid, "GC.class_histogram");
-    java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+    List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
     // "   1:         12345        6789012  java.lang.String (java.base@17)"
     Matcher m = HISTOGRAM_ROW.matcher(out);
     while (m.find() && rows.size() < top) {
@@ -51,9 +52,16 @@ final class OperatorHeap {
 
   private static final Pattern HISTOGRAM_ROW = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
+  /** Writes the live objects of the heap to {@code file} ({@code jcmd PID GC.heap_dump}). */
+  static String dump(long pid, String file) throws IOException, InterruptedException {
+    return jcmd(pid, "GC.heap_dump " + Path.of(file).toAbsolutePath());
+  }
+
   private static String jcmd(long pid, String what) throws IOException, InterruptedException {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    Process p = new ProcessBuilder(jcmd, String.valueOf(pid), what).redirectErrorStream(true).start();
+    List<String> command = new java.util.ArrayList<>(List.of(jcmd, String.valueOf(pid)));
+    command.addAll(List.of(what.split(" ")));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     p.waitFor(60, TimeUnit.SECONDS);
     return out;

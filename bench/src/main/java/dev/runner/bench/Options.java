@@ -80,6 +80,9 @@ final class Options {
   @Option(names = "--jar", defaultValue = "target/runner-operator.jar", description = "The operator's jar (default ${DEFAULT-VALUE}).")
   String jar;
 
+  @Option(names = "--heap-dump", description = "Figure 4 also writes the operator's heap (live objects) to this .hprof file.")
+  String heapDump;
+
   @Option(names = "--operator-jvm-options", defaultValue = "", description = "JVM options of the operator's JVM.")
   String operatorJvmOptions;
 

@@ -84,6 +84,9 @@ final class RealScale {
     double wall = RealBench.ms(last - first);
     long heap = OperatorHeap.afterFullGc(operator.pid());
     List<Map<String, Object>> histogram = OperatorHeap.histogram(operator.pid(), 30);
+    if (o.heapDump != null) {
+      System.out.println("  " + OperatorHeap.dump(operator.pid(), o.heapDump).trim());
+    }
     double load1 = RealBench.load();
     long controlPlaneCpu = used.entrySet().stream().filter(e -> List.of("etcd", "kube-apiserver",
         "kube-controller-manager", "kube-scheduler", "kwok").contains(e.getKey())).mapToLong(Map.Entry::getValue).sum();
