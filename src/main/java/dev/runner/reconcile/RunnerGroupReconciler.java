@@ -66,11 +66,16 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
   public static final String NAME = "runnergroup";
   private static final Logger LOG = LoggerFactory.getLogger(RunnerGroupReconciler.class);
   private static final String DEPENDS_ON_INDEX = "runner.dev/depends-on-group";
+  /** Events waiting to be sent, at most (each is only its own fields, not its group). */
+  static final int EVENTS_QUEUED = 10_000;
 
   /** For the API calls of one reconcile that can go out together (creates of a wave, their reads). */
-  private final ThreadPoolExecutor executor = pool("runnergroup-writer", 8);
-  /** Events go out from one thread, in order, without holding up the reconcile. */
-  private final ThreadPoolExecutor events = pool("runnergroup-events", 1);
+  private final ThreadPoolExecutor executor = pool("runnergroup-writer", 8, Integer.MAX_VALUE);
+  /**
+   * Events go out from one thread, in order, without holding up the reconcile; past
+   * {@link #EVENTS_QUEUED} waiting, a new one is dropped (EventRecorder).
+   */
+  private final ThreadPoolExecutor events = pool("runnergroup-events", 1, EVENTS_QUEUED);
   private final Clock clock;
   private final Supervisor supervisor;
   private final BiConsumer<ResourceID, Decision> observer;
@@ -98,8 +103,8 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
     this.observer = observer;
   }
 
-  private static ThreadPoolExecutor pool(String name, int threads) {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+  private static ThreadPoolExecutor pool(String name, int threads, int queued) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(queued), runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;
