@@ -67,7 +67,8 @@ final class TrimmedItemStore<R extends HasMetadata> extends BasicItemStore<R> {
    */
   static TrimmedItemStore<RunnerGroup> dependencies() {
     return new TrimmedItemStore<>(group -> {
-      group.getMetadata().setAnnotations(null);
+      // Empty, not null: JOSDK's event source reads an annotation of its own from every object.
+      group.getMetadata().setAnnotations(new java.util.HashMap<>());
       RunnerGroupSpec spec = new RunnerGroupSpec();
       spec.setDependsOn(group.getSpec() == null ? null : group.getSpec().getDependsOn());
       group.setSpec(spec);
