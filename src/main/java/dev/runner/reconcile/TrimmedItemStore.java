@@ -42,8 +42,8 @@ final class TrimmedItemStore<R extends HasMetadata> extends BasicItemStore<R> {
    * Pods: metadata and status whole (how a pod is judged: its phase, conditions, container
    * statuses, owner, deletion), and of the spec only the node, the restart policy and each
    * container's name, with an init container's restart policy (a sidecar is one with
-   * {@code Always}). Its containers' images, commands, environment, probes, mounts and volumes,
-   * about half of a scheduled Pod, are read from the workload's template, never from a Pod.
+   * {@code Always}). Its containers' images, commands, environment, probes, mounts and volumes
+   * are read from the workload's template, never from a Pod.
    */
   static TrimmedItemStore<Pod> pods() {
     return new TrimmedItemStore<>(pod -> {
@@ -60,7 +60,8 @@ final class TrimmedItemStore<R extends HasMetadata> extends BasicItemStore<R> {
   }
 
   /**
-   * RunnerGroups as dependencies of others (the primary cache holds each group whole): what
+   * RunnerGroups as dependencies of others (the primary cache holds each group, managedFields
+   * apart): what
    * {@link ClusterView#seen} reads, the group's {@code spec.dependsOn} (for cycles), its
    * generation and deletion, and of its status the generation observed, health, phase and ready
    * count. Its services, their pod templates and their statuses, nearly all of a group, go.
