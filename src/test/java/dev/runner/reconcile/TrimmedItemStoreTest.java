@@ -32,9 +32,7 @@ class TrimmedItemStoreTest {
         .withNewStatus().withPhase("Running").endStatus()
         .build();
     Pod expected = new PodBuilder(pod).editMetadata().withManagedFields().endMetadata().build();
-    TrimmedItemStore<Pod> store = new TrimmedItemStore<>();
-    store.put(store.getKey(pod), pod);
-    Pod stored = store.get("ns/p");
+    Pod stored = storedIn(new TrimmedItemStore<>(), pod, "ns/p");
     assertThat(stored.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(stored.getSpec()).isEqualTo(expected.getSpec());
     assertThat(stored.getStatus()).isEqualTo(expected.getStatus());
@@ -78,9 +76,7 @@ class TrimmedItemStoreTest {
   void podsKeepWhatAPodIsJudgedByAndDropTheirContainersConfiguration() {
     Pod original = scheduled();
     Pod pod = scheduled();
-    TrimmedItemStore<Pod> store = TrimmedItemStore.pods();
-    store.put(store.getKey(pod), pod);
-    Pod stored = store.get("ns/web-1");
+    Pod stored = storedIn(TrimmedItemStore.pods(), pod, "ns/web-1");
 
     assertThat(stored.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(stored.getMetadata()).usingRecursiveComparison().ignoringFields("managedFields").isEqualTo(original.getMetadata());
@@ -134,9 +130,7 @@ class TrimmedItemStoreTest {
   void dependenciesKeepWhatAGroupIsSeenByAsADependencyOnly() {
     RunnerGroup original = group();
     RunnerGroup group = group();
-    TrimmedItemStore<RunnerGroup> store = TrimmedItemStore.dependencies();
-    store.put(store.getKey(group), group);
-    RunnerGroup stored = store.get("ns/app");
+    RunnerGroup stored = storedIn(TrimmedItemStore.dependencies(), group, "ns/app");
 
     assertThat(ClusterView.seen(stored)).isEqualTo(ClusterView.seen(original));
     assertThat(stored.getSpec().getDependsOn()).usingRecursiveFieldByFieldElementComparator().isEqualTo(original.getSpec().getDependsOn());
@@ -152,14 +146,19 @@ class TrimmedItemStoreTest {
 
   @Test
   void aDependencyBeingDeletedOrWithoutStatusIsSeenAsBefore() {
-    RunnerGroup original = group();
-    original.getMetadata().setDeletionTimestamp("2026-12-02T10:00:00Z");
-    original.setStatus(null);
-    RunnerGroup group = group();
-    group.getMetadata().setDeletionTimestamp("2026-12-02T10:00:00Z");
-    group.setStatus(null);
-    TrimmedItemStore<RunnerGroup> store = TrimmedItemStore.dependencies();
-    store.put(store.getKey(group), group);
-    assertThat(ClusterView.seen(store.get("ns/app"))).isEqualTo(ClusterView.seen(original));
+    java.util.function.Supplier<RunnerGroup> deletedWithoutStatus = () -> {
+      RunnerGroup group = group();
+      group.getMetadata().setDeletionTimestamp("2026-12-02T10:00:00Z");
+      group.setStatus(null);
+      return group;
+    };
+    RunnerGroup stored = storedIn(TrimmedItemStore.dependencies(), deletedWithoutStatus.get(), "ns/app");
+    assertThat(ClusterView.seen(stored)).isEqualTo(ClusterView.seen(deletedWithoutStatus.get()));
+  }
+
+  /** What the store holds under {@code key} (namespace/name) after {@code object} was put in it under its own key. */
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> R storedIn(TrimmedItemStore<R> store, R object, String key) {
+    store.put(store.getKey(object), object);
+    return store.get(key);
   }
 }
