@@ -196,6 +196,41 @@ class FaultsTest extends ScenarioTest {
     assertThat(faults().acceptedCreates(DEPLOYMENTS, "lost-a")).isEqualTo(1);
   }
 
+  /**
+   * A status write answered 409 although nothing changed the group (as a proxy may answer, or a
+   * fault): the operator reads the group again and writes the status onto it in the same
+   * reconcile, rather than waiting for its cache to show a newer version that never comes.
+   */
+  @Test
+  void aStatusConflictIsWrittenAgainOnTheGroupReadAfresh() {
+    java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+    faults().fail(method("PUT").and(path("/status")).and(request -> conflicts.getAndIncrement() < 3), 1.0, CONFLICT);
+    apply("""
+        apiVersion: runner.dev/v1alpha1
+        kind: RunnerGroup
+        metadata: {name: clash}
+        spec:
+          services:
+        """ + svc("a", "") + svc("b", "    dependsOn: [a]\n"));
+    awaitPhase("clash", GroupPhase.Ready);
+
+    assertThat(faults().injected(CONFLICT)).isEqualTo(3);
+    String group = "/apis/runner.dev/v1alpha1/namespaces/" + NS + "/runnergroups/clash";
+    List<FaultyDispatcher.Answer> writes = faults().answers().stream()
+        .filter(a -> a.operator() && a.path().startsWith(group) && !a.path().contains("watch="))
+        .toList();
+    for (int i = 0; i < writes.size(); i++) {
+      if (writes.get(i).fault() == CONFLICT) {
+        // Each conflict is followed at once by a read of the group, then the write again.
+        assertThat(writes.subList(i + 1, Math.min(i + 3, writes.size())))
+            .extracting(FaultyDispatcher.Answer::method, FaultyDispatcher.Answer::path)
+            .as("after the conflict at %d of %s", i, writes)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("GET", group), org.assertj.core.groups.Tuple.tuple("PUT", group + "/status"));
+      }
+    }
+    assertThat(eventReasons("clash")).filteredOn("ServiceStarted"::equals).hasSize(2);
+  }
+
   /** What "converged" means for a group: the status of every service as a user reads it. */
   private Map<String, String> endState(String group) {
     RunnerGroupStatus status = status(group);
