@@ -24,8 +24,17 @@ final class ServiceRun {
   private static final Set<ServicePhase> RUNNING = Set.of(ServicePhase.Starting, ServicePhase.Ready, ServicePhase.Unhealthy);
   private static final Set<ServicePhase> NOT_STARTED = Set.of(ServicePhase.Waiting, ServicePhase.Delaying, ServicePhase.Stopped);
 
-  /** The outcome for one service. */
-  record Step(ServiceStatus status, List<Action> actions, Optional<Instant> wakeAt) {}
+  /** Phases after which a create starts the service for the first time, its status holding nothing to lose. */
+  private static final Set<ServicePhase> BEFORE_FIRST_START = Set.of(ServicePhase.Waiting, ServicePhase.Delaying, ServicePhase.Starting);
+
+  /**
+   * The outcome for one service.
+   *
+   * @param firstStart its one action is the create of a first start: if the status written with it
+   *     is lost while the create lands, the next reconcile observes everything it held again
+   *     (see {@link Decision.Order#TOGETHER})
+   */
+  record Step(ServiceStatus status, List<Action> actions, Optional<Instant> wakeAt, boolean firstStart) {}
 
   private final GroupPlan.ServicePlan plan;
   private final Workload workload;
@@ -40,6 +49,7 @@ final class ServiceRun {
   private final ServiceStatus status;
   private final List<Action> actions = new ArrayList<>();
   private Instant wakeAt;
+  private boolean firstStart;
   private List<String> groups = List.of();
 
   /**
@@ -74,7 +84,7 @@ final class ServiceRun {
     String held = kind == WorkloadKind.StatefulSet ? "StatefulSet or Service " : kind + " ";
     status.setError(held + deploymentName + " already exists and is not owned by this group: "
         + "rename the service or remove that " + (kind == WorkloadKind.StatefulSet ? "object" : kind.toString()));
-    return new Step(status, List.of(), Optional.empty());
+    return new Step(status, List.of(), Optional.empty(), false);
   }
 
   /** @param groups what a start also waits for: the groups of spec.dependsOn not Ready ("group ns/name") */
@@ -128,7 +138,7 @@ final class ServiceRun {
     }
     status.setRunning(DeploymentHealth.running(pods));
     status.setReadyReplicas(workload == null ? null : workload.readyReplicas());
-    return new Step(status, actions, Optional.ofNullable(wakeAt));
+    return new Step(status, actions, Optional.ofNullable(wakeAt), firstStart);
   }
 
   private void startWhenReady(Map<String, ServiceStatus> statuses) {
@@ -169,6 +179,7 @@ final class ServiceRun {
     }
     if (workload == null) {
       actions.add(new Action.Create(plan.name(), plan.replicas()));
+      firstStart = isFirstStart();
     } else if (scaleOnly) {
       actions.add(new Action.Scale(plan.name(), plan.replicas()));
     } else {
@@ -183,6 +194,20 @@ final class ServiceRun {
       // retry backoff holds.
       status.setStartedAt(since);
     }
+  }
+
+  /**
+   * A create that starts the service for the first time: it was never started (or its create is
+   * tried again), no Pod of it is seen (so no exit becomes history), and no restart of it is asked
+   * for now. What its status then records besides what the cluster shows (the start's instant, when
+   * its dependencies were met) is read by nothing once its workload is seen.
+   */
+  private boolean isFirstStart() {
+    boolean neverStarted = previous == null
+        || (BEFORE_FIRST_START.contains(previous.getPhase()) && previous.getRestarts() == 0 && previous.getLastExit() == null);
+    boolean restartAsked = serviceRestart != null && !serviceRestart.equals(previous == null ? null : previous.getRestartRequest());
+    return neverStarted && pods.isEmpty() && !restartAsked
+        && (previous == null || previous.getCountedExits().isEmpty());
   }
 
   /**

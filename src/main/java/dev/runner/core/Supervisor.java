@@ -39,6 +39,7 @@ public final class Supervisor {
     // What a stop waits for: not pods that are history, nor pods stuck terminating on a lost node.
     Map<String, List<Pod>> blocking = Pods.blocking(observed.pods(), observed.now());
     List<Instant> wakeAts = new ArrayList<>();
+    Set<String> firstStarts = new TreeSet<>();
     boolean stopped = false;
     boolean suspend = observed.spec() != null && Boolean.TRUE.equals(observed.spec().getSuspend());
 
@@ -69,7 +70,7 @@ public final class Supervisor {
       status.setServices(previous.getServices());
       GroupSummary.invalid(status, plan.valid() ? observed.groups().errors() : plan.errors());
     } else {
-      run(observed, plan, previous, status, actions, wakeAts, blocking);
+      run(observed, plan, previous, status, actions, wakeAts, blocking, firstStarts);
       GroupSummary.running(status, plan);
       GroupDependencies.summarize(status, observed.groups());
     }
@@ -78,11 +79,15 @@ public final class Supervisor {
     List<EventNote> events = Transitions.between(observed.group(), kinds(plan), previous, status, stopped);
     Optional<Duration> requeue = wakeAts.stream().min(Comparator.naturalOrder())
         .map(at -> ServiceRun.until(observed.now(), at));
-    return new Decision(plan, List.copyOf(actions), status, events, requeue, stopped);
+    boolean together = !actions.isEmpty()
+        && actions.stream().allMatch(a -> a instanceof Action.Create && firstStarts.contains(a.service()))
+        && java.util.Objects.equals(observed.restartRequest(), previous.getRestartRequest());
+    return new Decision(plan, List.copyOf(actions), status, events, requeue, stopped,
+        together ? Decision.Order.TOGETHER : Decision.Order.STATUS_FIRST);
   }
 
   private void run(Observed observed, GroupPlan plan, RunnerGroupStatus previous, RunnerGroupStatus status,
-      List<Action> actions, List<Instant> wakeAts, Map<String, List<Pod>> blocking) {
+      List<Action> actions, List<Instant> wakeAts, Map<String, List<Pod>> blocking, Set<String> firstStarts) {
     boolean resetRequested = observed.restartRequest() != null
         && !observed.restartRequest().equals(previous.getRestartRequest());
     Map<String, ServiceStatus> statuses = new TreeMap<>();
@@ -98,6 +103,9 @@ public final class Supervisor {
         statuses.put(name, step.status());
         actions.addAll(step.actions());
         step.wakeAt().ifPresent(wakeAts::add);
+        if (step.firstStart()) {
+          firstStarts.add(name);
+        }
       }
     }
     carryRefusals(previous.getServices(), statuses, actions);
@@ -154,7 +162,7 @@ public final class Supervisor {
     RunnerGroupStatus previous = observed.previous() == null ? new RunnerGroupStatus() : observed.previous();
     GroupSummary.conditions(status, previous, observed.generation(), observed.now());
     List<EventNote> events = Transitions.between(observed.group(), kinds(decision.plan()), decision.status(), status, false);
-    return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false);
+    return new Decision(decision.plan(), decision.actions(), status, events, decision.requeueAfter(), false, decision.order());
   }
 
   private static RunnerGroupStatus copy(RunnerGroupStatus from) {

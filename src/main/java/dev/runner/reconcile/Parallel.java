@@ -25,14 +25,19 @@ final class Parallel {
     List<CompletableFuture<R>> futures = items.stream()
         .map(item -> CompletableFuture.supplyAsync(() -> call.apply(item), executor))
         .toList();
+    await(CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)));
+    return futures.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** The call's result once it is made; its failure is rethrown as it was thrown. */
+  static <R> R await(CompletableFuture<R> call) {
     try {
-      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+      return call.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException runtime) {
         throw runtime;
       }
       throw e;
     }
-    return futures.stream().map(CompletableFuture::join).toList();
   }
 }

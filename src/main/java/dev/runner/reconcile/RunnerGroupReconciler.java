@@ -44,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -241,16 +242,42 @@ public class RunnerGroupReconciler implements Reconciler<RunnerGroup>, Cleaner<R
       }
     }
     RunnerGroupStatus previous = group.getStatus();
+    Decision decided = decision;
     // The status first, then the workloads: the status holds what cannot be observed again (restart
     // counts, backoff deadlines, the phase a stop was made for). Written after the Deployments, a
     // failed status write lost a failure whose stop had already been made, and the next reconcile
-    // saw a stopped Deployment of a "running" service and scaled it straight back up.
-    RunnerGroupStatus written = recorder.write(group, context, previous, decision.status());
+    // saw a stopped Deployment of a "running" service and scaled it straight back up. A decision
+    // that only creates first starts holds nothing of that kind (Decision.Order.TOGETHER): its
+    // status goes out beside the creates, one round trip less on the way from a dependency ready
+    // to its dependent's create.
+    CompletableFuture<RunnerGroupStatus> statusWrite = decided.order() == Decision.Order.TOGETHER
+        ? CompletableFuture.supplyAsync(() -> recorder.write(group, context, previous, decided.status()), executor)
+        : CompletableFuture.completedFuture(recorder.write(group, context, previous, decided.status()));
+    WorkloadWriter writer = new WorkloadWriter(client, workloads, services, executor);
+    WorkloadWriter.Applied applied = null;
+    RuntimeException writeFailed = null;
+    try {
+      applied = writer.apply(group, decision, observed.workloads());
+    } catch (RuntimeException e) {
+      writeFailed = e;
+    }
+    RunnerGroupStatus written;
+    try {
+      // Awaited before anything else is written or judged: a failed status write fails the
+      // reconcile (once the creates beside it are made), and JOSDK's retry decides again.
+      written = Parallel.await(statusWrite);
+    } catch (RuntimeException e) {
+      if (writeFailed != null) {
+        e.addSuppressed(writeFailed);
+      }
+      throw e;
+    }
     // The events of what was written, recorded once the workload writes are made (or have failed).
     List<EventNote> notes = new ArrayList<>(written != previous ? decision.events() : List.of());
     try {
-      WorkloadWriter writer = new WorkloadWriter(client, workloads, services, executor);
-      WorkloadWriter.Applied applied = writer.apply(group, decision, observed.workloads());
+      if (writeFailed != null) {
+        throw writeFailed;
+      }
       if (!applied.conflicts().isEmpty()) {
         // A create met an object holding the name: decided again with it judged (ours: observed;
         // foreign: the service's collision, never adopted or changed), written, and what that

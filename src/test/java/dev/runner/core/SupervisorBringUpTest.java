@@ -563,4 +563,103 @@ class SupervisorBringUpTest {
       assertThat(world.step(t(0)).actions()).containsExactly(new Action.Create("db", 1));
     }
   }
+
+  /**
+   * Which decisions may write their status beside their creates ({@link Decision.Order#TOGETHER}):
+   * those whose every change is a first start, so that a status write lost while a create lands
+   * loses nothing the next reconcile cannot observe again.
+   */
+  @Nested
+  class WriteOrder {
+    @Test
+    void everyCreateOfABringUpGoesBesideItsStatus() {
+      World world = World.of(spec(svc("a"), svc("b").dependsOn("a"), svc("c").dependsOn("a")));
+      Decision d = world.step(t(0));
+      assertThat(d.actions()).containsExactly(new Action.Create("a", 1));
+      assertThat(d.order()).isEqualTo(Decision.Order.TOGETHER);
+      assertThat(world.step(t(1)).order()).as("no change: the status alone").isEqualTo(Decision.Order.STATUS_FIRST);
+      world.healthy("a");
+      d = world.step(t(2));
+      assertThat(d.actions()).containsExactlyInAnyOrder(new Action.Create("b", 1), new Action.Create("c", 1));
+      assertThat(d.order()).isEqualTo(Decision.Order.TOGETHER);
+    }
+
+    @Test
+    void aCreateAfterAStartDelayOrARetriedCreateIsStillAFirstStart() {
+      World world = World.of(spec(svc("a"), svc("b").dependsOn("a").startDelay("5s")));
+      world.step(t(0));
+      world.healthy("a");
+      assertThat(world.step(t(1)).actions()).isEmpty();
+      assertThat(world.service("b").getPhase()).isEqualTo(ServicePhase.Delaying);
+      Decision d = world.decideAt(t(6));
+      assertThat(d.actions()).containsExactly(new Action.Create("b", 1));
+      assertThat(d.order()).isEqualTo(Decision.Order.TOGETHER);
+      // The create failed (not applied): tried again from Starting, still a first start.
+      d = world.decideAt(t(7));
+      assertThat(d.actions()).containsExactly(new Action.Create("b", 1));
+      assertThat(d.order()).isEqualTo(Decision.Order.TOGETHER);
+    }
+
+    @Test
+    void aWorkloadCreatedAgainAfterAnExitWritesItsStatusFirst() {
+      World world = World.of(spec(svc("db"), svc("api").dependsOn("db").jitter(false).backoff("10s", "60s", 2.0)))
+          .dbThenApiReady();
+      world.unavailable("api").exits("api", 1, "Error", t(5));
+      world.step(t(5));
+      world.deployments.remove("api");
+      world.podsGone("api");
+      Decision d = world.step(t(16));
+      assertThat(d.actions()).containsExactly(new Action.Create("api", 1));
+      assertThat(d.order()).as("its restart count and last exit are on record").isEqualTo(Decision.Order.STATUS_FIRST);
+    }
+
+    @Test
+    void aCreateWhileAPodOfTheServiceIsSeenWritesItsStatusFirst() {
+      // Never started by this group, but a Pod with its labels is seen (one of an earlier group of the name).
+      World world = World.of(spec(svc("a")));
+      world.pod("a", world.runningPod("a"));
+      Decision d = world.decideAt(t(0));
+      assertThat(d.actions()).containsExactly(new Action.Create("a", 1));
+      assertThat(d.order()).as("what the Pod shows becomes history at the start").isEqualTo(Decision.Order.STATUS_FIRST);
+    }
+
+    @Test
+    void aCreateDecidedWithAnyOtherChangeWritesItsStatusFirst() {
+      World world = World.of(spec(svc("a"), svc("b").dependsOn("a")));
+      world.step(t(0));
+      world.healthy("a");
+      world.edit(s -> s.getServices().removeIf(svc -> svc.getName().equals("a")));
+      world.edit(s -> s.getServices().get(0).setDependsOn(List.of()));
+      Decision d = world.decideAt(t(1));
+      assertThat(d.actions()).contains(new Action.Create("b", 1));
+      assertThat(d.actions()).anyMatch(a -> !(a instanceof Action.Create));
+      assertThat(d.order()).isEqualTo(Decision.Order.STATUS_FIRST);
+    }
+
+    @Test
+    void aRestartAskedForWritesItsStatusFirst() {
+      World world = World.of(spec(svc("a"), svc("b").dependsOn("a")));
+      world.step(t(0));
+      world.annotateRestart("b", "1");
+      world.healthy("a");
+      Decision d = world.decideAt(t(1));
+      assertThat(d.actions()).containsExactly(new Action.Create("b", 1));
+      assertThat(d.order()).as("the restart asked for is recorded before the start").isEqualTo(Decision.Order.STATUS_FIRST);
+
+      world = World.of(spec(svc("a"), svc("b").dependsOn("a")));
+      world.step(t(0));
+      world.annotateRestart("1");
+      world.healthy("a");
+      d = world.decideAt(t(1));
+      assertThat(d.actions()).containsExactly(new Action.Create("b", 1));
+      assertThat(d.order()).isEqualTo(Decision.Order.STATUS_FIRST);
+    }
+
+    @Test
+    void aDeletionOrASuspendNeverWritesBeside() {
+      World world = World.of(spec(svc("a"), svc("b").dependsOn("a")));
+      world.step(t(0));
+      assertThat(world.delete().decideAt(t(1)).order()).isEqualTo(Decision.Order.STATUS_FIRST);
+    }
+  }
 }

@@ -219,13 +219,17 @@ final class SimOperator {
     }
     Map<String, HasMetadata> objectsBefore = new TreeMap<>(cluster.workloads);
     List<Action> applied = new ArrayList<>();
-    if (fault == Fault.STATUS_BEFORE) {
+    // A decision of first starts only writes its status beside its creates: a failed status write
+    // fails the reconcile once the creates are made.
+    boolean beside = decision.order() == Decision.Order.TOGETHER;
+    boolean statusFailed = fault == Fault.STATUS_BEFORE || fault == Fault.STATUS_AFTER;
+    if (statusFailed && !beside) {
+      if (fault == Fault.STATUS_AFTER) {
+        record(cluster, before, decision.status());
+      }
       return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), false, true);
     }
-    RunnerGroupStatus written = record(cluster, before, decision.status());
-    if (fault == Fault.STATUS_AFTER) {
-      return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), false, true);
-    }
+    RunnerGroupStatus written = fault == Fault.STATUS_BEFORE ? before : record(cluster, before, decision.status());
     Map<String, List<Action>> byService = new LinkedHashMap<>();
     decision.actions().forEach(a -> byService.computeIfAbsent(a.service(), k -> new ArrayList<>()).add(a));
     List<String> services = List.copyOf(byService.keySet());
@@ -254,6 +258,9 @@ final class SimOperator {
         // The writes took effect; their answers were lost, so the cache did not get them.
         syncBack(cluster, service, objectsBefore);
       }
+    }
+    if (statusFailed) {
+      return new Reconcile(observed, decision, applied, objectsBefore, before, cluster.statusCopy(), false, true);
     }
     if (!refusals.isEmpty()) {
       Decision denied = decider.refused(observed, decision, refusals);
